@@ -1,0 +1,10 @@
+export * from './audit';
+export * from './certificates';
+export * from './dates';
+export * from './errors';
+export * from './lifecycle';
+export * from './policy';
+export { policies, POLICY_FILES } from './policies';
+export * from './schedule';
+export * from './status';
+export * from './types';

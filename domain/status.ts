@@ -1,0 +1,72 @@
+/** The company status of API.md (`GET /companies/{companyId}`): a pure projection of the record at `now`. */
+import { certificateStatus } from './certificates';
+import type { IsoTimestamp } from './dates';
+import { attemptsLeft } from './lifecycle';
+import type { RegionPolicy } from './policy';
+import { isOverdue } from './schedule';
+import type { Company } from './types';
+
+export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestamp) {
+  return {
+    companyId: c.companyId,
+    legalName: c.legalName,
+    region: c.region,
+    policy: c.policyId,
+    employeeCount: c.employeeCount,
+    industry: c.industry,
+    contact: c.contact,
+    phase: c.phase,
+    cycle: c.cycle,
+    ...(c.maintenanceYear ? { maintenanceYear: c.maintenanceYear } : {}),
+    nextDeadline: c.nextDeadline
+      ? {
+          step: c.nextDeadline.step,
+          dueOn: c.nextDeadline.dueOn,
+          opensOn: c.nextDeadline.opensOn,
+          ...(c.nextDeadline.maintenanceYear ? { maintenanceYear: c.nextDeadline.maintenanceYear } : {}),
+        }
+      : null,
+    overdue: isOverdue(c, now),
+    trainee: c.trainee,
+    training: {
+      attempts: c.training.attempts.map((a) => ({
+        attemptNumber: a.attemptNumber,
+        attemptCycle: a.attemptCycle,
+        score: a.score,
+        passed: a.passed,
+        takenAt: a.takenAt,
+      })),
+      attemptCycle: c.training.attemptCycle,
+      attemptsLeft: attemptsLeft(c, policy),
+      passedOn: c.training.passedOn,
+      expiresOn: c.training.expiresOn,
+    },
+    program: c.program,
+    audits: c.audits.map((a) => ({
+      auditId: a.auditId,
+      type: a.type,
+      ...(a.maintenanceYear ? { maintenanceYear: a.maintenanceYear } : {}),
+      overallScore: a.overallScore,
+      elementScores: a.elementScores,
+      failedElements: a.failedElements,
+      passed: a.passed,
+      correctiveActionRequired: a.correctiveActionRequired,
+      auditor: a.auditor,
+      completedOn: a.completedOn,
+    })),
+    correctiveActions: c.correctiveActions,
+    certificate: c.certificate ? { ...c.certificate, status: certificateStatus(c.certificate, now) } : null,
+    lapsed: c.lapsed,
+    failure: c.failure,
+    withdrawal: c.withdrawal,
+    execution: c.execution.name,
+    history: c.history.map((e) => ({
+      at: e.at,
+      type: e.type,
+      by: e.by,
+      ...(e.details ? { details: e.details } : {}),
+    })),
+  };
+}
+
+export type CompanyStatus = ReturnType<typeof companyStatus>;

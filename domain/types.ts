@@ -1,0 +1,231 @@
+import type { IsoDate, IsoTimestamp } from './dates';
+
+export const PHASES = [
+  'REGISTERED',
+  'TRAINING',
+  'IMPLEMENTATION',
+  'CERTIFICATION_AUDIT',
+  'CERTIFIED',
+  'MAINTENANCE',
+  'RECERTIFICATION',
+  'LAPSED',
+  'CANCELLED',
+  'WITHDRAWN',
+  'FAILED',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Phases in which the company works towards (or holds) a certificate and a workflow execution runs. */
+export type ActivePhase = Exclude<Phase, 'LAPSED' | 'CANCELLED' | 'WITHDRAWN' | 'FAILED'>;
+
+export type Step =
+  | 'DESIGNATE_TRAINEE'
+  | 'TRAINING_EXAM'
+  | 'PROGRAM_SUBMISSION'
+  | 'CERTIFICATION_AUDIT'
+  | 'MAINTENANCE_AUDIT'
+  | 'RECERTIFICATION_AUDIT'
+  | 'TRAINING_REFRESHER';
+
+export type Recipient = 'trainee' | 'contact' | 'ops';
+
+/** Who caused a change: `public`, `company`, `assessor:<id>`, `ops`, or `system` (the workflow). */
+export type Actor = 'public' | 'company' | 'ops' | 'system' | `assessor:${string}`;
+
+export interface Contact {
+  name: string;
+  email: string;
+  phone?: string;
+}
+
+export interface ExamAttempt {
+  attemptNumber: number;
+  /** The attempt cycle (enrolment) this attempt belongs to; 1 for the first course. */
+  attemptCycle: number;
+  score: number;
+  passed: boolean;
+  takenAt: IsoTimestamp;
+  recordedBy: Actor;
+}
+
+export interface Training {
+  attemptCycle: number;
+  /** True while an enrolment (first course, re-enrolment or refresher) is open for exam attempts. */
+  enrolled: boolean;
+  attempts: ExamAttempt[];
+  /** The date the current enrolment opened; attempts cannot predate it. */
+  enrolledOn: IsoDate | null;
+  /** True when the open enrolment is a refresher of an earlier pass. */
+  refresher: boolean;
+  passedOn: IsoDate | null;
+  expiresOn: IsoDate | null;
+}
+
+export interface Program {
+  manualTitle: string;
+  manualVersion: string;
+  elements: string[];
+  implementedSince: IsoDate;
+  submittedOn: IsoDate;
+  /** The earliest date a certification audit may be completed (minimum implementation period). */
+  earliestAuditOn: IsoDate;
+}
+
+export type AuditType = 'certification' | 'maintenance' | 'recertification';
+
+export interface Audit {
+  auditId: string;
+  type: AuditType;
+  cycle: number;
+  /** For maintenance audits: the certificate year it covers (2 or 3). */
+  maintenanceYear?: 2 | 3;
+  overallScore: number;
+  elementScores: Record<string, number>;
+  failedElements: string[];
+  passed: boolean;
+  correctiveActionRequired: boolean;
+  auditor: { name: string };
+  completedOn: IsoDate;
+  recordedBy: Actor;
+  recordedAt: IsoTimestamp;
+}
+
+export interface CorrectiveAction {
+  auditId: string;
+  openedOn: IsoDate;
+  status: 'OPEN' | 'CLOSED';
+  closedOn?: IsoDate;
+  closedByAuditId?: string;
+}
+
+export type CertificateStatus = 'valid' | 'expired' | 'cancelled' | 'lapsed';
+
+export interface Certificate {
+  certificateNumber: string;
+  cycle: number;
+  issuedOn: IsoDate;
+  expiresOn: IsoDate;
+  /** Stored status; `expired` is derived from the date (see certificateStatus). */
+  status: 'valid' | 'cancelled' | 'lapsed';
+}
+
+export interface Deadline {
+  step: Step;
+  /** The first day the step can be completed (reminders start from here). */
+  opensOn: IsoDate;
+  /** The last day the step can be completed. */
+  dueOn: IsoDate;
+  /** For maintenance audits: which certificate year (2 or 3). */
+  maintenanceYear?: 2 | 3;
+}
+
+export interface HistoryEvent {
+  at: IsoTimestamp;
+  type: string;
+  by: Actor;
+  details?: Record<string, unknown>;
+}
+
+/** The workflow execution that carries the company's current phase (see executionName). */
+export interface ExecutionPointer {
+  phaseKey: PhaseKey;
+  /** Deterministic: `<companyId>-c<cycle>-<phaseKey>`, plus `-r<n>` for a re-entry, redrive or continuation. */
+  name: string;
+}
+
+export type PhaseKey =
+  | 'REGISTRATION'
+  | 'TRAINING'
+  | 'IMPLEMENTATION'
+  | 'CERTIFICATION_AUDIT'
+  | 'CERTIFIED'
+  | 'MAINTENANCE2'
+  | 'MAINTENANCE3'
+  | 'RECERTIFICATION';
+
+export interface Company {
+  companyId: string;
+  legalName: string;
+  region: string;
+  /** The policy applied (the region's own, or `default`). */
+  policyId: string;
+  employeeCount: number;
+  industry: string | null;
+  contact: Contact;
+  phase: Phase;
+  cycle: number;
+  /** For MAINTENANCE: the certificate year whose maintenance audit is pending (2 or 3). */
+  maintenanceYear: 2 | 3 | null;
+  registeredAt: IsoTimestamp;
+  phaseEnteredAt: IsoTimestamp;
+  trainee: Contact | null;
+  training: Training;
+  program: Program | null;
+  audits: Audit[];
+  certificate: Certificate | null;
+  /** Certificates of earlier cycles, newest last. */
+  pastCertificates: Certificate[];
+  correctiveActions: CorrectiveAction[];
+  nextDeadline: Deadline | null;
+  /** Set while LAPSED: the phase and step that was missed (the company re-enters there). */
+  lapsed: { phase: ActivePhase; step: Step; dueOn: IsoDate } | null;
+  /** Set while FAILED: where the workflow failed and why. */
+  failure: { phase: Phase; cause: string; at: IsoTimestamp } | null;
+  withdrawal: { reason: string | null; at: IsoTimestamp; fromPhase: Phase } | null;
+  execution: ExecutionPointer;
+  /** Dedupe keys of reminders already sent for open deadlines. */
+  remindersSent: string[];
+  history: HistoryEvent[];
+}
+
+export interface Registration {
+  companyId: string;
+  legalName: string;
+  region: string;
+  employeeCount: number;
+  industry?: string | null;
+  contact: Contact;
+}
+
+export type Command =
+  | ({ type: 'register' } & Registration)
+  | { type: 'designateTrainee'; trainee: Contact }
+  | { type: 'recordExamAttempt'; score: number; takenAt?: IsoTimestamp }
+  | { type: 'reEnrol' }
+  | {
+      type: 'submitProgram';
+      manualTitle: string;
+      manualVersion: string;
+      elements: string[];
+      implementedSince: IsoDate;
+    }
+  | {
+      type: 'recordAudit';
+      auditId: string;
+      auditType: AuditType;
+      overallScore: number;
+      elementScores: Record<string, number>;
+      auditor: { name: string };
+      completedOn: IsoDate;
+      /** The region's next certificate sequence number, allocated by the caller when the audit passes. */
+      certificateSequence?: number;
+    }
+  | { type: 'withdraw'; reason?: string | null }
+  | { type: 'deadlinePassed' }
+  | { type: 'beginMaintenance' }
+  | { type: 'recordReminder'; key: string }
+  | { type: 'recordFailure'; cause: string }
+  | { type: 'redrive' }
+  | { type: 'continueExecution' };
+
+/**
+ * What the workflow must be told after a decision: `notify` the execution waiting on this company (a human
+ * step was completed), `start` the execution named in `company.execution` (re-entry, redrive), or nothing.
+ */
+export type WorkflowEffect = 'notify' | 'start' | null;
+
+export interface Decision {
+  company: Company;
+  events: HistoryEvent[];
+  workflow: WorkflowEffect;
+}

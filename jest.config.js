@@ -1,0 +1,16 @@
+/** @type {import('jest').Config} */
+const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  transform,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [project('unit'), project('infra'), project('workflow'), project('e2e')],
+  collectCoverageFrom: ['domain/**/*.ts', 'functions/**/*.ts', 'workflows/**/*.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: { './domain/': { lines: 95 } },
+};

@@ -146,6 +146,8 @@ export function decide(
       return beginMaintenance(change);
     case 'recordReminder':
       return recordReminder(change, command.key);
+    case 'recordNotifications':
+      return recordNotifications(change, command.through, command.reminderKeys);
     case 'recordFailure':
       return recordFailure(change, command.cause);
     case 'redrive':
@@ -253,6 +255,7 @@ function designateTrainee(ch: Change, trainee: { name: string; email: string }):
     c.trainee = { name: trainee.name, email: trainee.email };
     if (changed && currentAttempts(c).length > 0) {
       c.training.attemptCycle += 1;
+      c.training.enrolled = true;
       c.training.enrolledOn = ch.today;
     }
     ch.emit('TRAINEE_DESIGNATED', { name: trainee.name, replaced: changed });
@@ -459,7 +462,7 @@ function submitProgram(ch: Change, command: Extract<Command, { type: 'submitProg
     return ch.done('notify');
   }
   if (reentry) ch.emit('REENTERED', { step: 'PROGRAM_SUBMISSION' });
-  ch.enter('CERTIFICATION_AUDIT');
+  ch.enter('CERTIFICATION_AUDIT', { rerun: reentry });
   c.nextDeadline = deadline;
   return ch.done(reentry ? 'start' : 'notify');
 }
@@ -481,6 +484,13 @@ function recordAudit(ch: Change, command: Extract<Command, { type: 'recordAudit'
     throw new DomainError(
       'NOT_ELIGIBLE',
       `unknown element(s) ${unknown.join(', ')} in elementScores; the elements for ${c.region} are: ${[...known].join(', ')}`,
+    );
+  }
+  const invalid = Object.entries(command.elementScores).filter(([, s]) => !(s >= 0 && s <= 100));
+  if (invalid.length > 0) {
+    throw new DomainError(
+      'NOT_ELIGIBLE',
+      `element scores are percentages from 0 to 100, got ${invalid.map(([e, s]) => `${e}: ${s}`).join(', ')}`,
     );
   }
   switch (command.auditType) {
@@ -537,7 +547,7 @@ function addAudit(ch: Change, command: AuditCommand, maintenanceYear?: 2 | 3): A
   return audit;
 }
 
-function issueCertificate(ch: Change, command: AuditCommand): Certificate {
+function issueCertificate(ch: Change, command: AuditCommand, rerun: boolean): Certificate {
   const c = ch.company;
   if (command.certificateSequence === undefined) {
     throw new Error('a passing audit needs certificateSequence (allocate it before deciding)');
@@ -557,7 +567,7 @@ function issueCertificate(ch: Change, command: AuditCommand): Certificate {
     issuedOn,
     expiresOn: certificate.expiresOn,
   });
-  ch.enter('CERTIFIED');
+  ch.enter('CERTIFIED', { rerun });
   c.nextDeadline = maintenanceDeadline(ch.policy, issuedOn, 2);
   return certificate;
 }
@@ -579,10 +589,17 @@ function certificationAudit(ch: Change, command: AuditCommand): Decision {
         `${program.implementedSince}) before the certification audit: complete it on or after ${program.earliestAuditOn}`,
     );
   }
+  if (program && command.completedOn < program.submittedOn) {
+    throw new DomainError(
+      'TOO_EARLY',
+      `the certification audit audits the program submitted on ${program.submittedOn}: an audit completed on ` +
+        `${command.completedOn} predates it; complete it on or after ${program.submittedOn}`,
+    );
+  }
   const audit = addAudit(ch, command);
   if (reentry) ch.emit('REENTERED', { step: 'CERTIFICATION_AUDIT' });
   if (audit.passed) {
-    issueCertificate(ch, command);
+    issueCertificate(ch, command, reentry);
     return ch.done(reentry ? 'start' : 'notify');
   }
   if (reentry) {
@@ -655,8 +672,9 @@ function recertificationAudit(ch: Change, command: AuditCommand): Decision {
   if (reentry) ch.emit('REENTERED', { step: 'RECERTIFICATION_AUDIT' });
   if (audit.passed) {
     c.cycle += 1;
-    c.remindersSent = [];
-    issueCertificate(ch, command);
+    // The new cycle's deadlines have new due dates; the trainee's refresher reminders stay sent.
+    c.remindersSent = c.remindersSent.filter((k) => k.startsWith('TRAINING_REFRESHER|'));
+    issueCertificate(ch, command, reentry);
     return ch.done(reentry ? 'start' : 'notify');
   }
   if (reentry) {
@@ -747,6 +765,16 @@ function recordReminder(ch: Change, key: string): Decision {
   c.remindersSent = [...c.remindersSent.filter((k) => open.some((o) => k.includes(o))), key];
   const [step, dueOn, slot] = key.split('|');
   ch.emit('REMINDER_SENT', { step, dueOn, slot });
+  return ch.done(null);
+}
+
+/** Emails were sent: event notices up to history index `through`, and the reminders with these keys. */
+function recordNotifications(ch: Change, through: number, reminderKeys: string[]): Decision {
+  const c = ch.company;
+  c.notifiedThrough = Math.max(c.notifiedThrough ?? 0, Math.min(through, c.history.length));
+  for (const key of reminderKeys) {
+    if (!c.remindersSent.includes(key)) recordReminder(ch, key);
+  }
   return ch.done(null);
 }
 

@@ -175,6 +175,8 @@ export interface Company {
   execution: ExecutionPointer;
   /** Dedupe keys of reminders already sent for open deadlines. */
   remindersSent: string[];
+  /** History events before this index have had their emails sent (see notices.ts). */
+  notifiedThrough?: number;
   history: HistoryEvent[];
 }
 
@@ -214,6 +216,7 @@ export type Command =
   | { type: 'deadlinePassed' }
   | { type: 'beginMaintenance' }
   | { type: 'recordReminder'; key: string }
+  | { type: 'recordNotifications'; through: number; reminderKeys: string[] }
   | { type: 'recordFailure'; cause: string }
   | { type: 'redrive' }
   | { type: 'continueExecution' };

@@ -1,0 +1,92 @@
+/**
+ * What a phase execution does next, decided from the company record at `now`. The state machine routes on
+ * `plan.action`; the API computes the same plan when it completes a human step, so the workflow goes on without
+ * an extra task. Pure: no I/O, no clock.
+ */
+import { addDays, dateOf, type IsoTimestamp, startOf } from './dates';
+import { isActivePhase } from './lifecycle';
+import type { RegionPolicy } from './policy';
+import { eventNoticesDue, noticesDue } from './notices';
+import { isPastDue, nextWakeAt } from './schedule';
+import type { Company, PhaseKey, Step } from './types';
+
+/** A Standard execution lives at most a year: a phase that waits longer continues in a fresh execution. */
+export const MAX_EXECUTION_DAYS = 300;
+/** No single callback wait is longer than this (a wake with nothing due just waits again). */
+export const MAX_WAIT_SECONDS = 20 * 86_400;
+/** Bound on the loop iterations of one execution, so its history stays far below 25,000 events. */
+export const MAX_ITERATIONS = 500;
+
+export interface PhaseInput {
+  companyId: string;
+  cycle: number;
+  phaseKey: PhaseKey;
+}
+
+export interface NextExecution {
+  name: string;
+  input: PhaseInput;
+}
+
+export type Plan =
+  /** Wait for the human step (callback task) at most `waitSeconds`, then plan again. */
+  | { action: 'await'; step: Step; waitSeconds: number; wakeAt: IsoTimestamp; iteration: number }
+  /** The step's window is not open yet: Wait until `wakeAt`, then plan again. */
+  | { action: 'sleep'; wakeAt: IsoTimestamp; iteration: number }
+  /** Emails are due now (event notices, reminders): send them, then plan again. */
+  | { action: 'notify'; iteration: number }
+  /** The step's deadline passed: lapse or cancel, notify, end. */
+  | { action: 'escalate' }
+  /** The record moved to another execution (next phase, re-entry, continuation): start it and end. */
+  | { action: 'advance'; next: NextExecution }
+  /** This execution is old (or has looped long): continue the phase in a fresh execution. */
+  | { action: 'continue' }
+  /** Nothing left to do for this execution (withdrawn, lapsed, cancelled, failed). */
+  | { action: 'end'; phase: string };
+
+export interface ExecutionContext {
+  /** This execution's name. */
+  name: string;
+  /** When this execution started (ISO). */
+  startedAt: IsoTimestamp;
+  /** The loop iteration count so far (carried in the state data). */
+  iteration?: number;
+}
+
+export function phaseInput(company: Company): PhaseInput {
+  return { companyId: company.companyId, cycle: company.cycle, phaseKey: company.execution.phaseKey };
+}
+
+export function planNext(
+  company: Company,
+  policy: RegionPolicy,
+  now: IsoTimestamp,
+  execution: ExecutionContext,
+): Plan {
+  const iteration = (execution.iteration ?? 0) + 1;
+  if (company.execution.name !== execution.name) {
+    if (isActivePhase(company.phase)) {
+      return { action: 'advance', next: { name: company.execution.name, input: phaseInput(company) } };
+    }
+    return { action: 'end', phase: company.phase };
+  }
+  if (!isActivePhase(company.phase)) {
+    return eventNoticesDue(company).length > 0
+      ? { action: 'notify', iteration }
+      : { action: 'end', phase: company.phase };
+  }
+  const deadline = company.nextDeadline;
+  if (!deadline) return { action: 'end', phase: company.phase };
+  if (isPastDue(deadline, now)) return { action: 'escalate' };
+  if (noticesDue(company, policy, now).length > 0) return { action: 'notify', iteration };
+  const cap = Date.parse(execution.startedAt) + MAX_EXECUTION_DAYS * 86_400_000;
+  if (Date.parse(now) >= cap || iteration > MAX_ITERATIONS) return { action: 'continue' };
+  const wake = Math.min(
+    Date.parse(nextWakeAt(company, policy, now) ?? startOf(addDays(deadline.dueOn, 1))),
+    cap,
+  );
+  const wakeAt = new Date(wake).toISOString();
+  if (deadline.opensOn > dateOf(now)) return { action: 'sleep', wakeAt, iteration };
+  const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((wake - Date.parse(now)) / 1000)));
+  return { action: 'await', step: deadline.step, waitSeconds, wakeAt, iteration };
+}

@@ -1,0 +1,64 @@
+/**
+ * Sends the emails a company's record calls for (event notices and due reminders), exactly once each: every
+ * (notice, recipient) is claimed with a conditional write before it is sent, and released if SES refuses it.
+ */
+import { decide, noticesDue, policies, type Company, type Notice, type Recipient } from '../../domain';
+import { config } from './env';
+import { sendEmail } from './mailer';
+import { renderNotice } from '../notifications/templates';
+import type { CompanyRepository, StoredCompany } from './repository';
+
+const CLAIM_TTL_SECONDS = 400 * 86_400;
+
+export function recipientAddress(company: Company, recipient: Recipient): string | null {
+  switch (recipient) {
+    case 'trainee':
+      return company.trainee?.email ?? null;
+    case 'contact':
+      return company.contact.email;
+    case 'ops':
+      return config.opsEmail;
+  }
+}
+
+export interface NotifyResult {
+  stored: StoredCompany;
+  sent: number;
+}
+
+export async function sendDueNotices(
+  repo: CompanyRepository,
+  stored: StoredCompany,
+  now: string,
+): Promise<NotifyResult> {
+  const company = stored.company;
+  const notices: Notice[] = noticesDue(company, policies.forRegion(company.region), now);
+  if (notices.length === 0) return { stored, sent: 0 };
+  const expiresAt = Math.floor(Date.parse(now) / 1000) + CLAIM_TTL_SECONDS;
+  let sent = 0;
+  for (const notice of notices) {
+    for (const recipient of new Set(notice.recipients)) {
+      const to = recipientAddress(company, recipient);
+      if (!to) continue;
+      const claimKey = `${notice.key}|${recipient}`;
+      if (!(await repo.claimNotification(company.companyId, claimKey, expiresAt))) continue;
+      try {
+        await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
+          companyId: company.companyId,
+          kind: notice.kind,
+          recipient,
+        });
+        sent += 1;
+      } catch (e) {
+        await repo.releaseNotification(company.companyId, claimKey);
+        throw e;
+      }
+    }
+  }
+  const through = company.history.length;
+  const reminderKeys = notices.filter((n) => n.kind === 'reminder').map((n) => n.key);
+  const { stored: after } = await repo.mutate(company.companyId, (s) =>
+    decide(s.company, { type: 'recordNotifications', through, reminderKeys }, { now, by: 'system' }),
+  );
+  return { stored: after, sent };
+}

@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { INDEXES, type IndexSchema, TABLE_KEYS } from '../table-schema';
+
+export interface DataProps {
+  /** Keep the table when the stack is deleted (default true). */
+  retain?: boolean;
+}
+
+/** One DynamoDB table, single-table design: companies, their history, certificates, keys, counters. */
+export class Data extends Construct {
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: DataProps = {}) {
+    super(scope, id);
+    const retain = props.retain ?? true;
+    const attr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: attr(TABLE_KEYS.partitionKey),
+      sortKey: attr(TABLE_KEYS.sortKey),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: retain,
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      globalSecondaryIndexes: Object.values(INDEXES).map((i: IndexSchema) => ({
+        indexName: i.indexName,
+        partitionKey: attr(i.partitionKey),
+        ...(i.sortKey ? { sortKey: attr(i.sortKey) } : {}),
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: i.include,
+      })),
+    });
+  }
+}

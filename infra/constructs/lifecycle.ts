@@ -1,0 +1,170 @@
+import * as path from 'node:path';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { buildLifecycleDefinition } from '../../workflows/lifecycle';
+import type { Notifications } from './notifications';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Metadata key naming a function's handler module (the local runtime maps Lambda ARNs to code with it). */
+export const HANDLER_METADATA = 'secor:handler';
+
+export interface TaskFunctionProps {
+  /** Path of the handler module, relative to the repository root (e.g. functions/tasks/progress.ts). */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+}
+
+/** A Node.js Lambda function the way this project builds all of them: esbuild, minified, source maps, arm64. */
+export class TaskFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role: logs to its own log group only (no AWS managed policy).
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (function role)`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    super(scope, id, {
+      role,
+      entry: path.join(ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'secor-lifecycle',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The AWS SDK v3 ships with the Lambda Node.js runtime: not bundled (small bundles, fast cold starts).
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    (this.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA, props.entry);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+    });
+  }
+}
+
+export interface LifecycleProps {
+  table: dynamodb.ITableV2;
+  notifications: Notifications;
+  /** Base URL of the HTTP API, for links in emails. */
+  publicApiUrl: string;
+}
+
+/** The CertificationLifecycle state machine and its task functions. */
+export class Lifecycle extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly stateMachineName: string;
+  readonly stateMachineArn: string;
+  readonly functions: { progress: TaskFunction; await: TaskFunction; transition: TaskFunction };
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    // A fixed name, so the definition and the functions can refer to the machine's ARN without a cycle.
+    this.stateMachineName = `${stack.stackName}-CertificationLifecycle`;
+    this.stateMachineArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${this.stateMachineName}`;
+    const environment = {
+      TABLE_NAME: props.table.tableName,
+      SENDER_ADDRESS: props.notifications.senderAddress,
+      OPS_EMAIL: props.notifications.opsEmail,
+      SES_CONFIGURATION_SET: props.notifications.configurationSet.configurationSetName,
+      PUBLIC_API_URL: props.publicApiUrl,
+    };
+    const progress = new TaskFunction(this, 'ProgressTask', {
+      entry: 'functions/tasks/progress.ts',
+      description: 'Lifecycle: send due emails, plan the next step',
+      environment,
+    });
+    const awaitFn = new TaskFunction(this, 'AwaitTask', {
+      entry: 'functions/tasks/await-step.ts',
+      description: 'Lifecycle: store the callback token of a human step',
+      environment,
+    });
+    const transition = new TaskFunction(this, 'TransitionTask', {
+      entry: 'functions/tasks/transition.ts',
+      description: 'Lifecycle: escalate, issue certificate, continue, record failure',
+      environment,
+    });
+    this.functions = { progress, await: awaitFn, transition };
+
+    // Least privilege: item-level reads/writes on the table only; SES send only where emails go out.
+    for (const fn of [progress, awaitFn, transition]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [props.table.tableArn],
+        }),
+      );
+    }
+    props.notifications.grantSend(progress);
+    props.notifications.grantSend(transition);
+    awaitFn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachineArn] }),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'SECOR certification lifecycle: one execution per company phase',
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildLifecycleDefinition(this, {
+          functions: { progress, await: awaitFn, transition },
+          stateMachineArn: this.stateMachineArn,
+        }),
+      ),
+      tracingEnabled: true,
+      // Execution data (inputs, outputs, task tokens, emails) is never logged: events and errors only.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(this.stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CloudWatch Logs delivery (logs:CreateLogDelivery…) and X-Ray tracing support no resource-level permissions.',
+      },
+      ...[progress, awaitFn, transition].map((fn) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on the task function and its versions/aliases (CDK LambdaInvoke grant).',
+      })),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Data } from './constructs/data';
+import { Lifecycle } from './constructs/lifecycle';
+import { Notifications } from './constructs/notifications';
+
+export interface SecorStackProps extends StackProps {
+  /** Keep the table on stack deletion (default true; tests pass false). */
+  retainData?: boolean;
+}
+
+/** The whole backend: data, notifications, the lifecycle (API and monitoring plug in beside them). */
+export class SecorStack extends Stack {
+  readonly data: Data;
+  readonly notifications: Notifications;
+  readonly lifecycle: Lifecycle;
+
+  constructor(scope: Construct, id: string, props: SecorStackProps = {}) {
+    super(scope, id, props);
+    const sender = new CfnParameter(this, 'SenderAddress', {
+      type: 'String',
+      description: 'Verified SES sender address for all SECOR emails',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'an email address',
+    });
+    const ops = new CfnParameter(this, 'OpsEmail', {
+      type: 'String',
+      description: 'Operations email: escalations and workflow failures',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'an email address',
+    });
+    const apiUrl = new CfnParameter(this, 'PublicApiUrl', {
+      type: 'String',
+      default: 'https://api.example.invalid',
+      description: 'Base URL companies use for their status (shown in emails)',
+    });
+    this.data = new Data(this, 'Data', { retain: props.retainData ?? true });
+    this.notifications = new Notifications(this, 'Notifications', {
+      senderAddress: sender.valueAsString,
+      opsEmail: ops.valueAsString,
+    });
+    this.lifecycle = new Lifecycle(this, 'Lifecycle', {
+      table: this.data.table,
+      notifications: this.notifications,
+      publicApiUrl: apiUrl.valueAsString,
+    });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.lifecycle.stateMachine.stateMachineArn });
+  }
+}

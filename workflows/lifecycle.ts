@@ -1,0 +1,301 @@
+/**
+ * The `CertificationLifecycle` state machine: one execution per company phase, built from one small fragment
+ * per phase. Every phase fragment is the same loop, driven by the domain's plan (domain/workflow-plan.ts):
+ *
+ *   Start<Phase> → Route<Phase>Step ─await──→ Await<Step> (callback, timeout = next reminder/deadline) ─┐
+ *                        ↑  ├─sleep──→ WaitFor<Phase>Window (until the window opens) → Check<Phase>Progress
+ *                        │  ├─notify─→ Check<Phase>Progress (send emails, plan again) ───────────────────┤
+ *                        │  ├─escalate→ <Escalate> (lapse / cancel) ─────────────────────────────────────┤
+ *                        │  ├─continue→ Continue<Phase>Execution (a fresh execution, same phase) ────────┤
+ *                        └──┴─────────────────────────────────────────────────────────────────────────────┘
+ *                           ├─advance→ StartNextExecution (deterministic name; AlreadyExists = success)
+ *                           └─end────→ PhaseEnded
+ *
+ * Certified is shorter: IssueCertificate → StartNextExecution. Every Lambda task retries service errors with
+ * backoff and jitter and catches everything else into RecordLifecycleFailure → LifecycleFailed (alarmed).
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { PhaseKey } from '../domain';
+
+export interface LifecycleFunctions {
+  /** Sends due emails and returns the plan (Start<Phase>, Check<Phase>Progress). */
+  progress: lambda.IFunction;
+  /** Stores the callback token of a human step (Await<Step>). */
+  await: lambda.IFunction;
+  /** Workflow-made changes: escalate, issue certificate, continue, record failure. */
+  transition: lambda.IFunction;
+}
+
+export interface LifecycleDefinitionProps {
+  functions: LifecycleFunctions;
+  /** ARN of this state machine (built from its fixed name, so the definition can start its own executions). */
+  stateMachineArn: string;
+}
+
+/** One phase's fragment: its state names (PascalCase verb-noun, unique across the machine). */
+export interface PhaseFragmentSpec {
+  phaseKey: PhaseKey;
+  fragment: string;
+  start: string;
+  route: string;
+  await: string;
+  check: string;
+  window: string;
+  escalate: string;
+  continue: string;
+}
+
+const loopFragment = (
+  phaseKey: PhaseKey,
+  fragment: string,
+  awaitName: string,
+  escalate: string,
+  start = `Start${fragment}`,
+): PhaseFragmentSpec => ({
+  phaseKey,
+  fragment,
+  start,
+  route: `Route${fragment}Step`,
+  await: awaitName,
+  check: `Check${fragment}Progress`,
+  window: `WaitFor${fragment}Window`,
+  escalate,
+  continue: `Continue${fragment}Execution`,
+});
+
+export const PHASE_FRAGMENTS: PhaseFragmentSpec[] = [
+  loopFragment(
+    'REGISTRATION',
+    'Registration',
+    'AwaitTraineeDesignation',
+    'LapseRegistration',
+    'SendWelcomeEmail',
+  ),
+  loopFragment('TRAINING', 'Training', 'AwaitExamResult', 'LapseTraining'),
+  loopFragment('IMPLEMENTATION', 'Implementation', 'AwaitProgramSubmission', 'LapseImplementation'),
+  loopFragment(
+    'CERTIFICATION_AUDIT',
+    'CertificationAudit',
+    'AwaitCertificationAudit',
+    'LapseCertificationAudit',
+  ),
+  loopFragment('MAINTENANCE2', 'MaintenanceYear2', 'AwaitMaintenanceAuditYear2', 'CancelCertificateYear2'),
+  loopFragment('MAINTENANCE3', 'MaintenanceYear3', 'AwaitMaintenanceAuditYear3', 'CancelCertificateYear3'),
+  loopFragment('RECERTIFICATION', 'Recertification', 'AwaitRecertificationAudit', 'LapseCertificate'),
+];
+
+/** Shared state names. */
+export const STATES = {
+  routePhase: 'RoutePhase',
+  issueCertificate: 'IssueCertificate',
+  startNext: 'StartNextExecution',
+  alreadyStarted: 'NextExecutionAlreadyStarted',
+  phaseEnded: 'PhaseEnded',
+  recordFailure: 'RecordLifecycleFailure',
+  failed: 'LifecycleFailed',
+  unknownPlan: 'RejectUnknownPlan',
+} as const;
+
+/** Lambda service errors worth retrying (throttling, transient service failures). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/** How the optimized `states:startExecution` integration names a duplicate execution. */
+export const EXECUTION_ALREADY_EXISTS = [
+  'StepFunctions.ExecutionAlreadyExistsException',
+  'StepFunctions.ExecutionAlreadyExists',
+];
+
+/** Every Lambda task gives up after this long (the handlers take well under a second). */
+export const TASK_TIMEOUT_SECONDS = 60;
+
+const execution = {
+  name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+  startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+};
+const base = { companyId: sfn.JsonPath.stringAt('$.companyId'), execution };
+const withIteration = { ...base, iteration: sfn.JsonPath.numberAt('$.plan.iteration') };
+
+export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefinitionProps): sfn.IChainable {
+  const s = new Construct(scope, 'Definition');
+  const fns = props.functions;
+
+  const failed = new sfn.Fail(s, STATES.failed, {
+    error: 'LifecycleTaskFailed',
+    comment: 'A lifecycle task failed after its retries; the failure is recorded on the company. Alarmed.',
+    causePath: '$.error.Cause',
+  });
+  const recordFailure = new tasks.LambdaInvoke(s, STATES.recordFailure, {
+    lambdaFunction: fns.transition,
+    payload: sfn.TaskInput.fromObject({
+      ...base,
+      action: 'recordFailure',
+      error: sfn.JsonPath.objectAt('$.error'),
+    }),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
+  });
+  retryServiceErrors(recordFailure);
+  recordFailure.addRetry({
+    errors: ['States.ALL'],
+    interval: Duration.seconds(5),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordFailureError' });
+  recordFailure.next(failed);
+
+  const lambdaTask = (id: string, fn: lambda.IFunction, payload: Record<string, unknown>) => {
+    const task = new tasks.LambdaInvoke(s, id, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.plan',
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
+    });
+    retryServiceErrors(task);
+    task.addRetry({
+      errors: ['States.TaskFailed', 'States.Timeout'],
+      interval: Duration.seconds(5),
+      maxAttempts: 3,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    task.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    return task;
+  };
+
+  const phaseEnded = new sfn.Succeed(s, STATES.phaseEnded, {
+    comment: 'This phase execution is done: the next one was started, or the company left the lifecycle.',
+  });
+  const alreadyStarted = new sfn.Succeed(s, STATES.alreadyStarted, {
+    comment: 'The next execution already exists under its deterministic name: a retried start never forks.',
+  });
+  const startNext = new tasks.StepFunctionsStartExecution(s, STATES.startNext, {
+    stateMachine: sfn.StateMachine.fromStateMachineArn(s, 'Self', props.stateMachineArn),
+    name: sfn.JsonPath.stringAt('$.plan.next.name'),
+    input: sfn.TaskInput.fromJsonPathAt('$.plan.next.input'),
+    integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
+  });
+  startNext.addCatch(alreadyStarted, { errors: EXECUTION_ALREADY_EXISTS, resultPath: sfn.JsonPath.DISCARD });
+  startNext.addRetry({
+    errors: [
+      'StepFunctions.ExecutionLimitExceededException',
+      'StepFunctions.SdkClientException',
+      'StepFunctions.StepFunctionsException',
+      'States.Timeout',
+    ],
+    interval: Duration.seconds(2),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  startNext.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+  startNext.next(phaseEnded);
+
+  const unknownPlan = new sfn.Pass(s, STATES.unknownPlan, {
+    comment: 'A plan action this definition does not know: record it as a failure.',
+    parameters: {
+      Error: 'UnknownPlan',
+      Cause: sfn.JsonPath.format('unknown plan action {}', sfn.JsonPath.stringAt('$.plan.action')),
+    },
+    resultPath: '$.error',
+  });
+  unknownPlan.next(recordFailure);
+
+  const router = new sfn.Choice(s, STATES.routePhase, {
+    comment: 'One execution per phase: go to its fragment.',
+  });
+
+  for (const spec of PHASE_FRAGMENTS) {
+    const start = lambdaTask(spec.start, fns.progress, base);
+    const check = lambdaTask(spec.check, fns.progress, withIteration);
+    const escalate = lambdaTask(spec.escalate, fns.transition, { ...base, action: 'escalate' });
+    const cont = lambdaTask(spec.continue, fns.transition, { ...base, action: 'continue' });
+    const awaitStep = new tasks.LambdaInvoke(s, spec.await, {
+      lambdaFunction: fns.await,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ ...withIteration, taskToken: sfn.JsonPath.taskToken }),
+      retryOnServiceExceptions: false,
+      resultPath: '$.plan',
+      taskTimeout: sfn.Timeout.at('$.plan.waitSeconds'),
+    });
+    retryServiceErrors(awaitStep);
+    awaitStep.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(5),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    awaitStep.addCatch(check, { errors: ['States.Timeout'], resultPath: '$.timeout' });
+    awaitStep.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    const wait = new sfn.Wait(s, spec.window, {
+      time: sfn.WaitTime.timestampPath('$.plan.wakeAt'),
+      comment: 'The step cannot be done before its window opens (minimum implementation, maintenance year).',
+    });
+    const route = new sfn.Choice(s, spec.route)
+      .when(planIs('await'), awaitStep)
+      .when(planIs('sleep'), wait)
+      .when(planIs('notify'), check)
+      .when(planIs('escalate'), escalate)
+      .when(planIs('continue'), cont)
+      .when(planIs('advance'), startNext)
+      .when(planIs('end'), phaseEnded)
+      .otherwise(unknownPlan);
+    start.next(route);
+    check.next(route);
+    awaitStep.next(route);
+    wait.next(check);
+    escalate.next(route);
+    cont.next(route);
+    router.when(sfn.Condition.stringEquals('$.phaseKey', spec.phaseKey), start);
+  }
+
+  const issue = lambdaTask(STATES.issueCertificate, fns.transition, { ...base, action: 'issueCertificate' });
+  const routeCertified = new sfn.Choice(s, 'RouteCertifiedStep')
+    .when(planIs('advance'), startNext)
+    .when(planIs('end'), phaseEnded)
+    .otherwise(unknownPlan);
+  issue.next(routeCertified);
+  router.when(sfn.Condition.stringEquals('$.phaseKey', 'CERTIFIED'), issue);
+  router.otherwise(
+    new sfn.Fail(s, 'RejectUnknownPhase', {
+      error: 'UnknownPhase',
+      causePath: sfn.JsonPath.format('unknown phaseKey {}', sfn.JsonPath.stringAt('$.phaseKey')),
+    }),
+  );
+  return router;
+}
+
+function planIs(action: string): sfn.Condition {
+  return sfn.Condition.stringEquals('$.plan.action', action);
+}
+
+function retryServiceErrors(task: sfn.TaskStateBase): void {
+  task.addRetry({
+    errors: LAMBDA_SERVICE_ERRORS,
+    interval: Duration.seconds(2),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}

@@ -10,12 +10,15 @@ import { eventNoticesDue, noticesDue } from './notices';
 import { isPastDue, nextWakeAt } from './schedule';
 import type { Company, PhaseKey, Step } from './types';
 
-/** A Standard execution lives at most a year: a phase that waits longer continues in a fresh execution. */
-export const MAX_EXECUTION_DAYS = 300;
+/**
+ * A Standard execution lives at most one year: a phase that waits longer continues in a fresh execution. The
+ * tail after this point (a few Lambda tasks with bounded retries) is proven < 1 day by test/workflow/bounds.
+ */
+export const MAX_EXECUTION_DAYS = 364;
 /** No single callback wait is longer than this (a wake with nothing due just waits again). */
 export const MAX_WAIT_SECONDS = 20 * 86_400;
 /** Bound on the loop iterations of one execution, so its history stays far below 25,000 events. */
-export const MAX_ITERATIONS = 500;
+export const MAX_ITERATIONS = 200;
 
 export interface PhaseInput {
   companyId: string;

@@ -109,6 +109,23 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
+/**
+ * Errors our handlers and the AWS SDK raise for transient conditions (throttling, a concurrent write, a
+ * network blip): retried. Anything else is a defect or a bad record: caught, recorded and alarmed at once.
+ */
+export const TRANSIENT_ERRORS = [
+  'ConflictError',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'NetworkingError',
+];
+
 /** How the optimized `states:startExecution` integration names a duplicate execution. */
 export const EXECUTION_ALREADY_EXISTS = [
   'StepFunctions.ExecutionAlreadyExistsException',
@@ -118,12 +135,19 @@ export const EXECUTION_ALREADY_EXISTS = [
 /** Every Lambda task gives up after this long (the handlers take well under a second). */
 export const TASK_TIMEOUT_SECONDS = 60;
 
+/**
+ * Where the plan lives in the state data. It is `$.Payload` so that the callback task's TimeoutSecondsPath
+ * (`$.Payload.waitSeconds`) resolves both against the state input and against the effective input after
+ * Parameters (whose Payload copies it): engines differ on which one they read.
+ */
+export const PLAN = '$.Payload';
+
 const execution = {
   name: sfn.JsonPath.stringAt('$$.Execution.Name'),
   startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
 };
 const base = { companyId: sfn.JsonPath.stringAt('$.companyId'), execution };
-const withIteration = { ...base, iteration: sfn.JsonPath.numberAt('$.plan.iteration') };
+const withIteration = { ...base, iteration: sfn.JsonPath.numberAt(`${PLAN}.iteration`) };
 
 export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefinitionProps): sfn.IChainable {
   const s = new Construct(scope, 'Definition');
@@ -163,12 +187,12 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
       payload: sfn.TaskInput.fromObject(payload),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultPath: '$.plan',
+      resultPath: PLAN,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
     });
     retryServiceErrors(task);
     task.addRetry({
-      errors: ['States.TaskFailed', 'States.Timeout'],
+      errors: [...TRANSIENT_ERRORS, 'States.Timeout'],
       interval: Duration.seconds(5),
       maxAttempts: 3,
       backoffRate: 2,
@@ -182,13 +206,14 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
   const phaseEnded = new sfn.Succeed(s, STATES.phaseEnded, {
     comment: 'This phase execution is done: the next one was started, or the company left the lifecycle.',
   });
-  const alreadyStarted = new sfn.Succeed(s, STATES.alreadyStarted, {
+  const alreadyStarted = new sfn.Pass(s, STATES.alreadyStarted, {
     comment: 'The next execution already exists under its deterministic name: a retried start never forks.',
   });
+  // The last state of a phase (End): continue-as-new under the next execution's deterministic name.
   const startNext = new tasks.StepFunctionsStartExecution(s, STATES.startNext, {
     stateMachine: sfn.StateMachine.fromStateMachineArn(s, 'Self', props.stateMachineArn),
-    name: sfn.JsonPath.stringAt('$.plan.next.name'),
-    input: sfn.TaskInput.fromJsonPathAt('$.plan.next.input'),
+    name: sfn.JsonPath.stringAt(`${PLAN}.next.name`),
+    input: sfn.TaskInput.fromJsonPathAt(`${PLAN}.next.input`),
     integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
@@ -208,13 +233,12 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
     jitterStrategy: sfn.JitterType.FULL,
   });
   startNext.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
-  startNext.next(phaseEnded);
 
   const unknownPlan = new sfn.Pass(s, STATES.unknownPlan, {
     comment: 'A plan action this definition does not know: record it as a failure.',
     parameters: {
       Error: 'UnknownPlan',
-      Cause: sfn.JsonPath.format('unknown plan action {}', sfn.JsonPath.stringAt('$.plan.action')),
+      Cause: sfn.JsonPath.format('unknown plan action {}', sfn.JsonPath.stringAt(`${PLAN}.action`)),
     },
     resultPath: '$.error',
   });
@@ -232,10 +256,14 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
     const awaitStep = new tasks.LambdaInvoke(s, spec.await, {
       lambdaFunction: fns.await,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ ...withIteration, taskToken: sfn.JsonPath.taskToken }),
+      payload: sfn.TaskInput.fromObject({
+        ...withIteration,
+        waitSeconds: sfn.JsonPath.numberAt(`${PLAN}.waitSeconds`),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
       retryOnServiceExceptions: false,
-      resultPath: '$.plan',
-      taskTimeout: sfn.Timeout.at('$.plan.waitSeconds'),
+      resultPath: PLAN,
+      taskTimeout: sfn.Timeout.at(`${PLAN}.waitSeconds`),
     });
     retryServiceErrors(awaitStep);
     awaitStep.addRetry({
@@ -248,7 +276,7 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
     awaitStep.addCatch(check, { errors: ['States.Timeout'], resultPath: '$.timeout' });
     awaitStep.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const wait = new sfn.Wait(s, spec.window, {
-      time: sfn.WaitTime.timestampPath('$.plan.wakeAt'),
+      time: sfn.WaitTime.timestampPath(`${PLAN}.wakeAt`),
       comment: 'The step cannot be done before its window opens (minimum implementation, maintenance year).',
     });
     const route = new sfn.Choice(s, spec.route)
@@ -286,7 +314,7 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
 }
 
 function planIs(action: string): sfn.Condition {
-  return sfn.Condition.stringEquals('$.plan.action', action);
+  return sfn.Condition.stringEquals(`${PLAN}.action`, action);
 }
 
 function retryServiceErrors(task: sfn.TaskStateBase): void {

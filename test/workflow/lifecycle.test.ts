@@ -1,0 +1,246 @@
+import { ALL_ELEMENTS, LifecycleWorld, at, scores } from './harness';
+
+jest.setTimeout(60_000);
+
+const register = (region = 'AB', companyId = 'acme') => ({
+  type: 'register' as const,
+  companyId,
+  legalName: 'Acme Roofing Ltd.',
+  region,
+  employeeCount: 6,
+  contact: { name: 'Pat Owner', email: 'pat@acme.example' },
+});
+
+const trainee = {
+  type: 'designateTrainee' as const,
+  trainee: { name: 'Sam Trainee', email: 'sam@acme.example' },
+};
+const exam = (score: number) => ({ type: 'recordExamAttempt' as const, score });
+const program = (implementedSince: string) => ({
+  type: 'submitProgram' as const,
+  manualTitle: 'Acme H&S Manual',
+  manualVersion: '1.0',
+  elements: ALL_ELEMENTS,
+  implementedSince,
+});
+const audit = (
+  auditType: 'certification' | 'maintenance' | 'recertification',
+  completedOn: string,
+  score = 90,
+  seq?: number,
+) => ({
+  type: 'recordAudit' as const,
+  auditId: `${auditType}-${completedOn}`,
+  auditType,
+  overallScore: score,
+  elementScores: scores(score),
+  auditor: { name: 'A. Auditor' },
+  completedOn,
+  ...(seq ? { certificateSequence: seq } : {}),
+});
+
+/** Everything done promptly: each step within days of its window opening. */
+function happyPath(world: LifecycleWorld): LifecycleWorld {
+  return world
+    .act(at('2027-01-05'), trainee)
+    .act(at('2027-01-15'), exam(85), 'assessor:prov')
+    .act(at('2027-01-25'), program('2027-01-25'))
+    .act(at('2027-04-27'), audit('certification', '2027-04-26', 90, 1), 'assessor:aud')
+    .act(at('2027-05-03'), audit('maintenance', '2027-05-02'))
+    .act(at('2028-04-30'), audit('maintenance', '2028-04-28'))
+    .act(at('2029-04-28'), audit('recertification', '2029-04-27', 90, 2), 'assessor:aud')
+    .act(at('2029-05-20'), { type: 'withdraw', reason: 'end of test' });
+}
+
+const cycleTransitions = (world: LifecycleWorld, prefix: string) =>
+  world.executions.filter((e) => e.name.startsWith(prefix)).reduce((n, e) => n + e.states.length, 0);
+
+describe('CertificationLifecycle (synthesized definition on aws-local-stepfunctions)', () => {
+  test('happy path: one execution per phase, deterministic names, ≤ 60 transitions for the cycle', async () => {
+    const world = happyPath(new LifecycleWorld(at('2027-01-04')));
+    world.signUp(register());
+    await world.settle();
+    expect(world.executions.map((e) => e.name)).toEqual([
+      'acme-c1-REGISTRATION',
+      'acme-c1-TRAINING',
+      'acme-c1-IMPLEMENTATION',
+      'acme-c1-CERTIFICATION_AUDIT',
+      'acme-c1-CERTIFIED',
+      'acme-c1-MAINTENANCE2',
+      'acme-c1-MAINTENANCE3',
+      'acme-c1-RECERTIFICATION',
+      'acme-c2-CERTIFIED',
+      'acme-c2-MAINTENANCE2',
+    ]);
+    expect(world.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    expect(world.executions.flatMap((e) => e.failures.filter((f) => !f.includes('States.Timeout')))).toEqual(
+      [],
+    );
+    expect(world.company?.phase).toBe('WITHDRAWN');
+    expect(world.company?.pastCertificates[0]?.certificateNumber).toBe('SECOR-AB-2027-000001');
+    const transitions = cycleTransitions(world, 'acme-c1-');
+    console.log(`happy-path cycle: ${transitions} state transitions`);
+    expect(transitions).toBeLessThanOrEqual(60);
+    expect(transitions).toBeGreaterThan(40); // counted, not assumed
+    // The certification audit waited for the minimum implementation period (a Wait state, not polling).
+    expect(world.executions[3]?.states).toContain('WaitForCertificationAuditWindow');
+    const kinds = world.emails.map((e) => e.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'welcome',
+        'traineeEnrolment',
+        'trainingPassed',
+        'programReceived',
+        'certificateIssued',
+        'maintenanceDue',
+        'recertificationDue',
+        'withdrawn',
+      ]),
+    );
+    // Done promptly, nothing needed a reminder in the first cycle.
+    expect(world.emails.filter((e) => e.kind === 'reminder' && e.at < at('2029-04-29'))).toEqual([]);
+  });
+
+  test('three failed attempts → re-enrolment → pass', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'))
+      .act(at('2027-01-05'), trainee)
+      .act(at('2027-01-10'), exam(60), 'assessor:prov')
+      .act(at('2027-01-11'), exam(70), 'assessor:prov')
+      .act(at('2027-01-12'), exam(79.99), 'assessor:prov')
+      .act(at('2027-01-13'), exam(95), 'assessor:prov') // refused: ATTEMPTS_EXHAUSTED, not seen by the workflow
+      .act(at('2027-01-20'), { type: 'reEnrol' })
+      .act(at('2027-02-10'), exam(88), 'assessor:prov')
+      .act(at('2027-02-11'), { type: 'withdraw' });
+    world.signUp(register());
+    await world.settle();
+    const c = world.company;
+    expect(c?.training.attempts.map((a) => [a.attemptCycle, a.attemptNumber, a.passed])).toEqual([
+      [1, 1, false],
+      [1, 2, false],
+      [1, 3, false],
+      [2, 1, true],
+    ]);
+    expect(world.executions.map((e) => e.name)).toEqual([
+      'acme-c1-REGISTRATION',
+      'acme-c1-TRAINING',
+      'acme-c1-IMPLEMENTATION',
+    ]);
+    const kinds = world.emails.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'examFailed')).toHaveLength(3);
+    expect(kinds).toContain('attemptsExhausted');
+    expect(kinds).toContain('reEnrolled');
+    expect(kinds).toContain('trainingPassed');
+  });
+
+  test('callback timeout → reminder → the step completes; no reminder twice', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'))
+      .act(at('2027-01-05'), trainee)
+      .act(at('2027-01-20'), exam(85), 'assessor:prov')
+      .act(at('2027-04-01'), program('2027-01-25'))
+      .act(at('2027-04-02'), { type: 'withdraw' });
+    world.signUp(register());
+    await world.settle();
+    const reminders = world.emails.filter((e) => e.kind === 'reminder' && e.step === 'PROGRAM_SUBMISSION');
+    // Program opened 2027-01-20: reminders every 14 days until it was submitted on 1 April.
+    expect(reminders.map((r) => r.at.slice(0, 10))).toEqual([
+      '2027-02-03',
+      '2027-02-17',
+      '2027-03-03',
+      '2027-03-17',
+      '2027-03-31',
+    ]);
+    expect(new Set(reminders.map((r) => r.key)).size).toBe(reminders.length);
+    expect(reminders.every((r) => r.recipient === 'contact')).toBe(true);
+    const implementation = world.executions.find((e) => e.name === 'acme-c1-IMPLEMENTATION');
+    expect(implementation?.states.filter((s) => s === 'CheckImplementationProgress')).toHaveLength(5);
+    expect(world.executions.at(-1)?.name).toBe('acme-c1-CERTIFICATION_AUDIT');
+  });
+
+  test('a missed step deadline lapses the company and tells the company and operations', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'));
+    world.signUp(register());
+    await world.settle();
+    expect(world.company?.phase).toBe('LAPSED');
+    expect(world.company?.lapsed).toEqual({
+      phase: 'REGISTERED',
+      step: 'DESIGNATE_TRAINEE',
+      dueOn: '2027-07-04',
+    });
+    const registration = world.executions[0];
+    expect(registration?.states).toContain('LapseRegistration');
+    expect(registration?.states.at(-1)).toBe('PhaseEnded');
+    expect(world.now.slice(0, 10)).toBe('2027-07-05');
+    const lapse = world.emails.filter((e) => e.kind === 'lapsed').map((e) => e.recipient);
+    expect(lapse.sort()).toEqual(['contact', 'ops']);
+    // Reminders: every 14 days and 7 and 1 days before the deadline, each once.
+    const slots = world.emails.filter((e) => e.kind === 'reminder').map((e) => e.at.slice(0, 10));
+    expect(slots).toContain('2027-06-27');
+    expect(slots).toContain('2027-07-03');
+    expect(new Set(slots).size).toBe(slots.length);
+  });
+
+  test('a missed maintenance audit cancels the certificate', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'))
+      .act(at('2027-01-05'), trainee)
+      .act(at('2027-01-20'), exam(85), 'assessor:prov')
+      .act(at('2027-02-01'), program('2027-02-01'))
+      .act(at('2027-05-03'), audit('certification', '2027-05-02', 90, 1), 'assessor:aud');
+    world.signUp(register());
+    await world.settle();
+    expect(world.company?.phase).toBe('CANCELLED');
+    expect(world.company?.certificate?.status).toBe('cancelled');
+    // The certificate year is longer than one execution may live: the phase continued in a fresh execution.
+    const m2 = world.executions.filter((e) => e.name.startsWith('acme-c1-MAINTENANCE2'));
+    expect(m2.map((e) => e.name)).toEqual([
+      'acme-c1-MAINTENANCE2',
+      expect.stringMatching(/^acme-c1-MAINTENANCE2-r\d+$/),
+    ]);
+    expect(m2[0]?.states).toContain('ContinueMaintenanceYear2Execution');
+    expect(m2[1]?.states).toContain('CancelCertificateYear2');
+    expect(
+      world.emails
+        .filter((e) => e.kind === 'cancelled')
+        .map((e) => e.recipient)
+        .sort(),
+    ).toEqual(['contact', 'ops']);
+  });
+
+  test('a task that throws twice then succeeds is retried; the lifecycle goes on', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'))
+      .act(at('2027-01-05'), trainee)
+      .act(at('2027-01-06'), { type: 'withdraw' });
+    world.fail('StartTraining', 2, 'Lambda.ServiceException');
+    world.signUp(register());
+    await world.settle();
+    const training = world.executions.find((e) => e.name === 'acme-c1-TRAINING');
+    expect(training?.retries).toBe(2);
+    expect(training?.status).toBe('SUCCEEDED');
+    expect(world.company?.phase).toBe('WITHDRAWN');
+  });
+
+  test('a task that always throws is caught: failure recorded on the company, execution fails (alarmed)', async () => {
+    const world = new LifecycleWorld(at('2027-01-04')).act(at('2027-01-05'), trainee);
+    world.fail('StartTraining', 100, 'TypeError');
+    world.signUp(register());
+    await world.settle();
+    const training = world.executions.find((e) => e.name === 'acme-c1-TRAINING');
+    expect(training?.status).toBe('FAILED');
+    expect(training?.states.slice(-2)).toEqual(['RecordLifecycleFailure', 'LifecycleFailed']);
+    expect(world.company?.phase).toBe('FAILED');
+    expect(world.company?.failure?.phase).toBe('TRAINING');
+    expect(world.company?.failure?.cause).toContain('TypeError');
+    expect(world.emails.filter((e) => e.kind === 'workflowFailed').map((e) => e.recipient)).toEqual(['ops']);
+  });
+
+  test('starting a phase whose execution already exists is success, never a fork', async () => {
+    const world = new LifecycleWorld(at('2027-01-04'))
+      .act(at('2027-01-05'), trainee)
+      .act(at('2027-01-06'), { type: 'withdraw' });
+    world.fail('StartNextExecution', 1, 'StepFunctions.ExecutionAlreadyExistsException');
+    world.signUp(register());
+    await world.settle();
+    const registration = world.executions[0];
+    expect(registration?.states.slice(-2)).toEqual(['StartNextExecution', 'NextExecutionAlreadyStarted']);
+    expect(registration?.status).toBe('SUCCEEDED');
+  });
+});

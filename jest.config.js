@@ -1,10 +1,14 @@
 /** @type {import('jest').Config} */
-const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const transform = {
+  '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+};
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',
   transform,
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  // middy 7 ships ES modules only: compile it to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   ...extra,
 });
 

@@ -1,4 +1,7 @@
 /**
+ * API keys are items keyed by their SHA-256 (`APIKEY#<hash>`), read with a strongly consistent GetItem rather
+ * than through a GSI: a GSI read is eventually consistent, and a key must work the moment it is issued.
+ *
  * The one definition of the DynamoDB table: the CDK Data construct builds the table from it, and the local
  * runtime creates the same table and indexes in dynalite from it.
  */

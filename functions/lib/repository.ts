@@ -3,14 +3,8 @@
  * version for optimistic concurrency, the index attributes, and the task token of the workflow step waiting on
  * the company. Every write is conditional: nothing is lost to a concurrent writer.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Certificate, Company, Decision } from '../../domain';
 import { dynamo } from './aws';
 import { config } from './env';
@@ -27,6 +21,8 @@ export interface StoredCompany {
   company: Company;
   version: number;
   pendingTask: PendingTask | null;
+  /** Names of every execution the company has had, oldest first. */
+  executions?: string[];
 }
 
 export class ConflictError extends Error {
@@ -35,6 +31,9 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/** A name claim older than this whose company item was never written is abandoned (a crashed sign-up). */
+export const CLAIM_TAKEOVER_MS = 60_000;
 
 export const companyKey = (companyId: string) => ({ PK: `COMPANY#${companyId}`, SK: 'PROFILE' });
 
@@ -68,6 +67,7 @@ function fromItem(item: Record<string, unknown> | undefined): StoredCompany | nu
     company: item.record as Company,
     version: item.version as number,
     pendingTask: (item.pendingTask as PendingTask | undefined) ?? null,
+    executions: (item.executions as string[] | undefined) ?? [],
   };
 }
 
@@ -82,57 +82,85 @@ export class CompanyRepository {
   }
 
   /**
-   * Creates a company and claims its legal name in its region, atomically. Throws ConflictError when the name
-   * is taken (even under concurrent identical sign-ups: the claim is a conditional write).
+   * Creates a company: claims its legal name in its region (conditional put), writes `extraItems` (its API key),
+   * then the company item last, as the commit point. Throws ConflictError when the name is taken — also under
+   * concurrent identical sign-ups. A claim whose company never got written (a crash in between) is taken over
+   * after CLAIM_TAKEOVER_MS. (dynalite, the local DynamoDB, has no transactions; this needs none.)
    */
-  async create(company: Company): Promise<StoredCompany> {
-    const uniqueKey = {
+  async create(
+    company: Company,
+    extraItems: Record<string, unknown>[] = [],
+    now = Date.now(),
+  ): Promise<StoredCompany> {
+    const claimKey = {
       PK: `LEGALNAME#${company.region}#${normaliseLegalName(company.legalName)}`,
       SK: 'UNIQUE',
     };
+    const conflict = () =>
+      new ConflictError(`a company named "${company.legalName}" is already registered in ${company.region}`);
     try {
       await dynamo.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...uniqueKey, companyId: company.companyId },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...companyKey(company.companyId),
-                  ...indexAttributes(company),
-                  record: company,
-                  version: 1,
-                },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ],
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...claimKey, companyId: company.companyId, claimedAt: now },
+          ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
     } catch (e) {
-      if (e instanceof TransactionCanceledException) {
-        throw new ConflictError(
-          `a company named "${company.legalName}" is already registered in ${company.region}`,
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const claim = await dynamo.send(
+        new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }),
+      );
+      const owner = claim.Item?.companyId as string | undefined;
+      const claimedAt = (claim.Item?.claimedAt as number | undefined) ?? 0;
+      if (!owner || now - claimedAt < CLAIM_TAKEOVER_MS || (await this.load(owner))) throw conflict();
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...claimKey, companyId: company.companyId, claimedAt: now },
+            ConditionExpression: 'companyId = :owner',
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
         );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) throw conflict();
+        throw err;
       }
-      throw e;
     }
-    return { company, version: 1, pendingTask: null };
+    for (const Item of extraItems) {
+      await dynamo.send(
+        new PutCommand({ TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+    }
+    await dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...companyKey(company.companyId),
+          ...indexAttributes(company),
+          record: company,
+          version: 1,
+          executions: [company.execution.name],
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+    return { company, version: 1, pendingTask: null, executions: [company.execution.name] };
   }
 
   /** Writes a decision's record if the stored version is still `expectedVersion`; else ConflictError. */
-  async save(expectedVersion: number, company: Company): Promise<StoredCompany> {
+  async save(expectedVersion: number, company: Company, previousExecution?: string): Promise<StoredCompany> {
     const attrs = { ...indexAttributes(company), record: company, version: expectedVersion + 1 };
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
+    // Every execution the company ever had, by name (ops list them without scanning the state machine).
+    if (previousExecution !== undefined && previousExecution !== company.execution.name) {
+      sets.push('executions = list_append(if_not_exists(executions, :noExecutions), :execution)');
+      values[':noExecutions'] = [];
+      values[':execution'] = [company.execution.name];
+    }
     const removes: string[] = [];
     for (const [k, v] of Object.entries(attrs)) {
       names[`#${k}`] = k;
@@ -178,7 +206,10 @@ export class CompanyRepository {
       const decision = decide(stored);
       if (!decision) return { stored, decision };
       try {
-        return { stored: await this.save(stored.version, decision.company), decision };
+        return {
+          stored: await this.save(stored.version, decision.company, stored.company.execution.name),
+          decision,
+        };
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= attempts) throw e;
       }
@@ -261,6 +292,93 @@ export class CompanyRepository {
       }),
     );
     return out.Attributes?.value as number;
+  }
+}
+
+export interface KeyRecord {
+  role: 'company' | 'assessor' | 'ops';
+  companyId?: string;
+  assessorId?: string;
+}
+
+export interface CompanyListItem {
+  companyId: string;
+  legalName: string;
+  region: string;
+  phase: string;
+  maintenanceYear?: number;
+  nextStep?: string;
+  nextDueOn?: string;
+}
+
+/**
+ * API keys: one item per key, keyed by the key's SHA-256 (`APIKEY#<hash>`), read with a strongly consistent
+ * GetItem so a key works the moment it is issued. The key itself is never stored.
+ */
+export class KeyRepository {
+  constructor(private readonly tableName: string = config.tableName) {}
+
+  async put(hash: string, record: KeyRecord, extra: Record<string, unknown> = {}): Promise<void> {
+    await dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { PK: `APIKEY#${hash}`, SK: 'KEY', ...record, ...extra },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  async get(hash: string): Promise<KeyRecord | null> {
+    const out = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: `APIKEY#${hash}`, SK: 'KEY' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return null;
+    const { role, companyId, assessorId } = out.Item as KeyRecord;
+    return { role, ...(companyId ? { companyId } : {}), ...(assessorId ? { assessorId } : {}) };
+  }
+}
+
+/** Reads across companies, through the GSIs (a query's cost grows with its result, never with the table). */
+export class IndexRepository {
+  constructor(private readonly tableName: string = config.tableName) {}
+
+  /** Companies in a phase, ordered by next deadline; `dueBefore` keeps only those due before that date. */
+  async byPhase(
+    phase: string,
+    options: { dueBefore?: string; limit: number; cursor?: Record<string, unknown> },
+  ): Promise<{ items: CompanyListItem[]; cursor?: Record<string, unknown>; scanned: number }> {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byPhase',
+        KeyConditionExpression: options.dueBefore ? 'gsiPhase = :p AND gsiDue < :d' : 'gsiPhase = :p',
+        ExpressionAttributeValues: { ':p': phase, ...(options.dueBefore ? { ':d': options.dueBefore } : {}) },
+        Limit: options.limit,
+        ...(options.cursor ? { ExclusiveStartKey: options.cursor } : {}),
+      }),
+    );
+    return {
+      items: (out.Items ?? []) as CompanyListItem[],
+      ...(out.LastEvaluatedKey ? { cursor: out.LastEvaluatedKey } : {}),
+      scanned: out.ScannedCount ?? 0,
+    };
+  }
+
+  async companyOfCertificate(certificateNumber: string): Promise<string | null> {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byCertificate',
+        KeyConditionExpression: 'certificateNumber = :n',
+        ExpressionAttributeValues: { ':n': certificateNumber },
+        Limit: 1,
+      }),
+    );
+    return (out.Items?.[0]?.companyId as string | undefined) ?? null;
   }
 }
 

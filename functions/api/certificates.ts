@@ -1,0 +1,42 @@
+/** Public certificate verification: GET /certificates/{certificateNumber}. */
+import { CERTIFICATE_NUMBER_RE, certificateStatus } from '../../domain';
+import { systemClock } from '../lib/clock';
+import { CompanyRepository, IndexRepository } from '../lib/repository';
+import { HttpError, notFound } from './errors';
+import { createApi, type RouteContext, type Routes } from './http';
+
+const companies = new CompanyRepository();
+const index = new IndexRepository();
+export const clock = { now: systemClock };
+
+async function verify({ params }: RouteContext<undefined>) {
+  const number = (params.certificateNumber ?? '').toUpperCase();
+  if (!CERTIFICATE_NUMBER_RE.test(number)) {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'a certificate number looks like SECOR-AB-2027-000123', [
+      { path: 'path:certificateNumber', message: 'must match SECOR-<region>-<year>-<sequence>' },
+    ]);
+  }
+  const companyId = await index.companyOfCertificate(number);
+  const stored = companyId ? await companies.load(companyId) : null;
+  const c = stored?.company;
+  const certificate =
+    c && [c.certificate, ...c.pastCertificates].find((x) => x?.certificateNumber === number);
+  if (!c || !certificate) throw notFound(`certificate ${number}`);
+  return {
+    status: 200,
+    body: {
+      certificateNumber: certificate.certificateNumber,
+      legalName: c.legalName,
+      region: c.region,
+      issuedOn: certificate.issuedOn,
+      expiresOn: certificate.expiresOn,
+      status: certificateStatus(certificate, clock.now()),
+    },
+  };
+}
+
+export const routes: Routes = {
+  'GET /certificates/{certificateNumber}': { roles: ['public'], handle: verify },
+};
+
+export const handler = createApi(routes);

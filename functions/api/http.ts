@@ -1,0 +1,216 @@
+/**
+ * The one middy stack every HTTP handler uses, composed once:
+ *   Powertools Logger + Metrics → contract error handler → request parsing (size limit, JSON, route, principal,
+ *   roles, schema) → Powertools Idempotency (when an Idempotency-Key is sent) → the route's handler.
+ */
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { isDomainError } from '../../domain';
+import { logger } from '../lib/logger';
+import { ConflictError, NotFoundError } from '../lib/repository';
+import { errorBody, HttpError, notFound } from './errors';
+import { authorize, type Principal, type Role } from './principal';
+import type { SchemaName } from './schemas';
+import { validate } from './validation';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const metrics = new Metrics({ namespace: 'SecorLifecycle', serviceName: 'secor-lifecycle' });
+
+/** The authorizer's context as API Gateway passes it (Lambda authorizer, or IAM on /ops/*). */
+export type ApiEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { lambda?: Record<string, unknown>; iam?: { userArn?: string; accessKey?: string } };
+  };
+};
+
+export interface RouteContext<B> {
+  body: B;
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string>;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+}
+
+export interface Route<B = unknown> {
+  roles: readonly Role[];
+  schema?: SchemaName;
+  /** Writes accept an Idempotency-Key header. */
+  idempotent?: boolean;
+  handle(ctx: RouteContext<B>): Promise<RouteResult>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route declares its own body type
+export type Routes = Record<string, Route<any>>;
+
+interface Parsed {
+  route: Route<unknown>;
+  ctx: RouteContext<unknown>;
+}
+
+/** Parsed requests, by event: what the parser hands to the handler. */
+const parsedRequests = new WeakMap<object, Parsed>();
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+export function principalOf(event: ApiEvent): Principal {
+  const auth = event.requestContext.authorizer;
+  if (auth?.iam) return { role: 'ops', id: auth.iam.userArn ?? 'iam' };
+  const l = auth?.lambda;
+  if (l?.role === 'company' && typeof l.companyId === 'string')
+    return { role: 'company', companyId: l.companyId };
+  if (l?.role === 'assessor' && typeof l.assessorId === 'string')
+    return { role: 'assessor', assessorId: l.assessorId };
+  if (l?.role === 'ops') return { role: 'ops', id: String(l.opsId ?? 'ops') };
+  return { role: 'public' };
+}
+
+function header(event: ApiEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+function parseBody(event: ApiEvent): unknown {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new HttpError(400, 'VALIDATION_FAILED', `the body must be at most ${MAX_BODY_BYTES / 1024} KB`, [
+      { path: '/', message: `must be at most ${MAX_BODY_BYTES} bytes` },
+    ]);
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'MALFORMED_JSON', 'the body is not valid JSON');
+  }
+}
+
+/** Parses and authorizes the request; stores the route and context on `request.internal`. */
+function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  return {
+    before: (request) => {
+      const event = request.event;
+      const route = routes[event.routeKey];
+      if (!route) throw notFound(`route ${event.routeKey}`);
+      const principal = principalOf(event);
+      const params = (event.pathParameters ?? {}) as Record<string, string>;
+      authorize(principal, route.roles, params.companyId);
+      const parsed = route.schema ? parseBody(event) : undefined;
+      const body = route.schema ? validate(route.schema, parsed ?? {}) : undefined;
+      const ctx: RouteContext<unknown> = {
+        body,
+        principal,
+        params,
+        query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      };
+      parsedRequests.set(event, { route, ctx });
+      logger.appendKeys({ route: event.routeKey, role: principal.role, companyId: params.companyId });
+      const key = header(event, 'idempotency-key');
+      if (key !== undefined && (key.length < 1 || key.length > 200)) {
+        throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', [
+          { path: 'header:Idempotency-Key', message: 'must be 1 to 200 characters' },
+        ]);
+      }
+      // The key is scoped to the caller and the route: two companies may use the same key value.
+      const scope =
+        principal.role === 'company'
+          ? principal.companyId
+          : principal.role === 'assessor'
+            ? principal.assessorId
+            : principal.role;
+      (event as ApiEvent & { idempotency?: unknown }).idempotency =
+        route.idempotent && key
+          ? { key, scope, route: event.routeKey, path: event.rawPath, body: parsed ?? null }
+          : null;
+    },
+  };
+}
+
+/** Maps every error to the contract's error body; anything unexpected is a logged 500 without internals. */
+const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
+  onError: (request: Request<ApiEvent, APIGatewayProxyResultV2>) => {
+    const e = request.error as Error & { name?: string };
+    let response: APIGatewayProxyResultV2;
+    if (e instanceof HttpError) response = json(e.statusCode, errorBody(e.code, e.message, e.details));
+    else if (isDomainError(e))
+      response = json(e.code === 'CONFLICT' ? 409 : 422, errorBody(e.code, e.message));
+    else if (e instanceof ConflictError) response = json(409, errorBody('CONFLICT', e.message));
+    else if (e instanceof NotFoundError) response = json(404, errorBody('NOT_FOUND', e.message));
+    else if (e?.name === 'IdempotencyValidationError') {
+      response = json(409, errorBody('CONFLICT', 'this Idempotency-Key was used with a different body'));
+    } else if (e?.name === 'IdempotencyAlreadyInProgressError') {
+      response = json(
+        409,
+        errorBody('CONFLICT', 'a request with this Idempotency-Key is still in progress; retry shortly'),
+      );
+    } else {
+      logger.error('unhandled error', e);
+      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+      response = json(500, errorBody('INTERNAL', 'an unexpected error occurred; it has been logged'));
+    }
+    request.response = response;
+  },
+};
+
+let idempotency: MiddlewareObj | null = null;
+
+/** Powertools Idempotency on the table, applied only when the request carries an Idempotency-Key. */
+function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  const tableName = process.env.TABLE_NAME;
+  if (!tableName) return {};
+  idempotency ??= makeHandlerIdempotent({
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName,
+      keyAttr: 'PK',
+      sortKeyAttr: 'SK',
+      staticPkValue: 'IDEMPOTENCY',
+      expiryAttr: 'expiresAt',
+    }),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'idempotency.[scope, route, path, key]',
+      payloadValidationJmesPath: 'idempotency.body',
+      expiresAfterSeconds: 24 * 3600,
+      throwOnNoIdempotencyKey: true,
+    }),
+  }) as MiddlewareObj;
+  const inner = idempotency;
+  const active = (r: Request) => Boolean((r.event as { idempotency?: unknown }).idempotency);
+  return {
+    before: (r) => (active(r) && inner.before ? inner.before(r as Request) : undefined),
+    after: (r) => (active(r) && inner.after ? inner.after(r as Request) : undefined),
+    onError: (r) => (active(r) && inner.onError ? inner.onError(r as Request) : undefined),
+  };
+}
+
+/** Builds the Lambda handler for a set of routes (one resource). */
+export function createApi(routes: Routes) {
+  const core = async (event: ApiEvent, _context: Context) => {
+    const parsed = parsedRequests.get(event);
+    if (!parsed) throw new Error('request was not parsed');
+    const result = await parsed.route.handle(parsed.ctx);
+    return json(result.status, result.body);
+  };
+  return middy<ApiEvent, APIGatewayProxyResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(errorHandler)
+    .use(requestParser(routes))
+    .use(idempotencyMiddleware())
+    .handler(core);
+}

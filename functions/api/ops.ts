@@ -1,0 +1,202 @@
+/**
+ * Operations routes (/ops/*; IAM-authorized in AWS, the ops key on the local runtime): list and inspect
+ * companies, their executions, resend the current reminder, redrive a failed phase, issue assessor keys.
+ */
+import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import { dateOf, isActivePhase, PHASES, type Notice, type Phase } from '../../domain';
+import { sfn } from '../lib/aws';
+import { config } from '../lib/env';
+import { sendEmail } from '../lib/mailer';
+import { recipientAddress } from '../lib/notify';
+import { IndexRepository } from '../lib/repository';
+import { renderNotice } from '../notifications/templates';
+import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
+import { HttpError } from './errors';
+import { createApi, type RouteContext, type Routes } from './http';
+import { hashApiKey, newApiKey } from './principal';
+
+const index = new IndexRepository();
+
+function badQuery(path: string, message: string): HttpError {
+  return new HttpError(400, 'VALIDATION_FAILED', `${path} ${message}`, [{ path: `query:${path}`, message }]);
+}
+
+interface Cursor {
+  phase: number;
+  key?: Record<string, unknown>;
+}
+
+async function listCompanies({ query }: RouteContext<undefined>) {
+  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw badQuery('limit', 'must be an integer from 1 to 500');
+  if (query.phase !== undefined && !(PHASES as readonly string[]).includes(query.phase)) {
+    throw badQuery('phase', `must be one of ${PHASES.join(', ')}`);
+  }
+  if (query.overdue !== undefined && !['true', 'false'].includes(query.overdue)) {
+    throw badQuery('overdue', 'must be true or false');
+  }
+  const overdue = query.overdue === 'true';
+  let cursor: Cursor = { phase: 0 };
+  if (query.cursor) {
+    try {
+      cursor = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')) as Cursor;
+    } catch {
+      throw badQuery('cursor', 'is not a cursor this API returned');
+    }
+  }
+  const today = dateOf(clock.now());
+  // Overdue: the deadline's day has passed (dueOn < today) and the workflow has not escalated yet.
+  const phases: readonly Phase[] = query.phase
+    ? [query.phase as Phase]
+    : overdue
+      ? PHASES.filter((p) => isActivePhase(p))
+      : PHASES;
+  const items = [];
+  let next: Cursor | undefined;
+  for (let i = cursor.phase; i < phases.length && items.length < limit; i++) {
+    const page = await index.byPhase(phases[i] as Phase, {
+      limit: limit - items.length,
+      ...(overdue ? { dueBefore: today } : {}),
+      ...(i === cursor.phase && cursor.key ? { cursor: cursor.key } : {}),
+    });
+    for (const c of page.items) {
+      const isOverdue = isActivePhase(c.phase as Phase) && c.nextDueOn !== undefined && c.nextDueOn < today;
+      if (overdue && !isOverdue) continue;
+      items.push({
+        companyId: c.companyId,
+        legalName: c.legalName,
+        region: c.region,
+        phase: c.phase,
+        ...(c.maintenanceYear ? { maintenanceYear: c.maintenanceYear } : {}),
+        nextDeadline: c.nextStep && c.nextDueOn ? { step: c.nextStep, dueOn: c.nextDueOn } : null,
+        overdue: isOverdue,
+      });
+    }
+    if (page.cursor) {
+      next = { phase: i, key: page.cursor };
+      break;
+    }
+    if (items.length >= limit && i + 1 < phases.length) next = { phase: i + 1 };
+  }
+  return {
+    status: 200,
+    body: { items, ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}) },
+  };
+}
+
+function executionArn(name: string): string {
+  return config.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+}
+
+async function listExecutions({ params }: RouteContext<undefined>) {
+  const stored = await loadCompany(params.companyId as string);
+  const names = stored.executions?.length ? stored.executions : [stored.company.execution.name];
+  const items = [];
+  for (const name of names) {
+    const arn = executionArn(name);
+    const phase = name.replace(/^.*-c\d+-/, '').replace(/-r\d+$/, '');
+    try {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      items.push({
+        name,
+        executionArn: arn,
+        phase,
+        status: d.status,
+        startedAt: d.startDate?.toISOString(),
+        ...(d.stopDate ? { stoppedAt: d.stopDate.toISOString() } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof ExecutionDoesNotExist)) throw e;
+      items.push({ name, executionArn: arn, phase, status: 'NOT_STARTED' });
+    }
+  }
+  return { status: 200, body: { items } };
+}
+
+async function sendReminder({ params }: RouteContext<Record<string, never>>) {
+  const { company } = await loadCompany(params.companyId as string);
+  const deadline = company.nextDeadline;
+  if (!deadline || !isActivePhase(company.phase)) {
+    throw new HttpError(422, 'WRONG_PHASE', `company is ${company.phase}: no open step to remind about`);
+  }
+  const now = clock.now();
+  const daysLeft = Math.round(
+    (Date.parse(`${deadline.dueOn}T00:00:00Z`) - Date.parse(`${dateOf(now)}T00:00:00Z`)) / 86_400_000,
+  );
+  const notice: Notice = {
+    key: `RESEND|${now}`,
+    kind: 'reminder',
+    recipients: deadline.step === 'TRAINING_EXAM' ? ['trainee'] : ['contact'],
+    reminder: {
+      step: deadline.step,
+      dueOn: deadline.dueOn,
+      daysLeft,
+      ...(deadline.maintenanceYear ? { maintenanceYear: deadline.maintenanceYear } : {}),
+    },
+  };
+  let sent = 0;
+  for (const recipient of notice.recipients) {
+    const to = recipientAddress(company, recipient);
+    if (!to) continue;
+    await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
+      companyId: company.companyId,
+      kind: 'reminder-resent',
+      recipient,
+    });
+    sent += 1;
+  }
+  return {
+    status: 202,
+    body: { companyId: company.companyId, step: deadline.step, dueOn: deadline.dueOn, sent },
+  };
+}
+
+async function redrive({ params, principal }: RouteContext<Record<string, never>>) {
+  const { stored } = await act(params.companyId as string, principal, { type: 'redrive' });
+  return {
+    status: 202,
+    body: {
+      companyId: stored.company.companyId,
+      phase: stored.company.phase,
+      execution: stored.company.execution.name,
+    },
+  };
+}
+
+async function createAssessor({ body }: RouteContext<{ name: string; email: string }>) {
+  const assessorId = newId('as');
+  const apiKey = newApiKey('assessor');
+  await keys.put(
+    hashApiKey(apiKey),
+    { role: 'assessor', assessorId },
+    { name: body.name, email: body.email, createdAt: clock.now() },
+  );
+  return { status: 201, body: { assessorId, apiKey } };
+}
+
+async function getCompany({ params }: RouteContext<undefined>) {
+  const { company } = await loadCompany(params.companyId as string);
+  return { status: 200, body: statusOf(company) };
+}
+
+export const routes: Routes = {
+  'GET /ops/companies': { roles: ['ops'], handle: listCompanies },
+  'GET /ops/companies/{companyId}': { roles: ['ops'], handle: getCompany },
+  'GET /ops/companies/{companyId}/executions': { roles: ['ops'], handle: listExecutions },
+  'POST /ops/companies/{companyId}/reminders': {
+    roles: ['ops'],
+    schema: 'Empty',
+    idempotent: true,
+    handle: sendReminder,
+  },
+  'POST /ops/companies/{companyId}/redrive': {
+    roles: ['ops'],
+    schema: 'Empty',
+    idempotent: true,
+    handle: redrive,
+  },
+  'POST /ops/assessors': { roles: ['ops'], schema: 'Assessor', idempotent: true, handle: createAssessor },
+};
+
+export const handler = createApi(routes);

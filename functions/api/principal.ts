@@ -1,0 +1,53 @@
+/** Who is calling, as the authorizer resolved it, and the role table of API.md. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Actor } from '../../domain';
+import { forbidden, unauthenticated } from './errors';
+
+export type Principal =
+  | { role: 'public' }
+  | { role: 'company'; companyId: string }
+  | { role: 'assessor'; assessorId: string }
+  | { role: 'ops'; id: string };
+
+export type Role = Principal['role'];
+
+/** A new API key: 32 random bytes, base64url, with a readable prefix. Shown once; only its hash is stored. */
+export function newApiKey(role: 'company' | 'assessor' | 'ops'): string {
+  return `secor_${role}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The bearer token of an Authorization header, or null. */
+export function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m ? (m[1] as string) : null;
+}
+
+/** The actor recorded on what a principal writes. */
+export function actorOf(p: Principal): Actor {
+  switch (p.role) {
+    case 'public':
+      return 'public';
+    case 'company':
+      return 'company';
+    case 'assessor':
+      return `assessor:${p.assessorId}`;
+    case 'ops':
+      return 'ops';
+  }
+}
+
+/** Enforces the route's roles, and that a company acts only on itself. */
+export function authorize(p: Principal, roles: readonly Role[], companyId?: string): void {
+  if (roles.includes('public')) return;
+  if (p.role === 'public') throw unauthenticated();
+  if (!roles.includes(p.role)) {
+    throw forbidden(`this route is for ${roles.join(' or ')} keys; a ${p.role} key may not use it`);
+  }
+  if (p.role === 'company' && companyId !== undefined && p.companyId !== companyId) {
+    throw forbidden('a company key may only be used on its own company');
+  }
+}

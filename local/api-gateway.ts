@@ -1,0 +1,191 @@
+/**
+ * A local stand-in for API Gateway (HTTP API): matches a request to a route of API.md, runs the Lambda
+ * authorizer the way the Api construct wires it, and invokes the same handler module with an API Gateway v2
+ * event. Used by the local runtime's HTTP server and by the API tests.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ApiEvent } from '../functions/api/http';
+
+type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResultV2>;
+type Authorizer = (event: never) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
+
+/** How a route is authorized: none (public), the Lambda authorizer (keys), or IAM (/ops/* in AWS). */
+export type RouteAuth = 'none' | 'key' | 'iam';
+
+export interface RouteBinding {
+  routeKey: string;
+  auth: RouteAuth;
+  /** Module path relative to the repository root, and its exported handler. */
+  module: string;
+}
+
+const COMPANIES = 'functions/api/companies.ts';
+const OPS = 'functions/api/ops.ts';
+
+/** Every route of API.md, its module, and its authorization: the Api construct builds the same table. */
+export const ROUTES: RouteBinding[] = [
+  { routeKey: 'POST /companies', auth: 'none', module: COMPANIES },
+  { routeKey: 'GET /companies/{companyId}', auth: 'key', module: COMPANIES },
+  { routeKey: 'PUT /companies/{companyId}/trainee', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/training/enrolments', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/training/attempts', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/program', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/audits', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/withdrawal', auth: 'key', module: COMPANIES },
+  {
+    routeKey: 'GET /certificates/{certificateNumber}',
+    auth: 'none',
+    module: 'functions/api/certificates.ts',
+  },
+  { routeKey: 'GET /openapi.json', auth: 'none', module: 'functions/api/openapi.ts' },
+  { routeKey: 'GET /ops/companies', auth: 'iam', module: OPS },
+  { routeKey: 'GET /ops/companies/{companyId}', auth: 'iam', module: OPS },
+  { routeKey: 'GET /ops/companies/{companyId}/executions', auth: 'iam', module: OPS },
+  { routeKey: 'POST /ops/companies/{companyId}/reminders', auth: 'iam', module: OPS },
+  { routeKey: 'POST /ops/companies/{companyId}/redrive', auth: 'iam', module: OPS },
+  { routeKey: 'POST /ops/assessors', auth: 'iam', module: OPS },
+];
+
+export const AUTHORIZER_MODULE = 'functions/auth/authorizer.ts';
+
+export interface LocalRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LocalResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function match(template: string, path: string): Record<string, string> | null {
+  const t = template.split('/');
+  const p = path.split('/');
+  if (t.length !== p.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i] as string;
+    const value = p[i] as string;
+    if (seg.startsWith('{') && seg.endsWith('}')) {
+      if (value === '') return null;
+      params[seg.slice(1, -1)] = decodeURIComponent(value);
+    } else if (seg !== value) return null;
+  }
+  return params;
+}
+
+const json = (statusCode: number, code: string, message: string): LocalResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error: { code, message } }),
+});
+
+export class LocalApiGateway {
+  private readonly modules = new Map<string, Promise<{ handler: Handler }>>();
+
+  /** @param load loads a handler module by its repository path (the runtime imports the real modules) */
+  constructor(private readonly load: (module: string) => Promise<{ handler: unknown }>) {}
+
+  private module(path: string): Promise<{ handler: Handler }> {
+    let m = this.modules.get(path);
+    if (!m) {
+      m = this.load(path) as Promise<{ handler: Handler }>;
+      this.modules.set(path, m);
+    }
+    return m;
+  }
+
+  async invoke(req: LocalRequest): Promise<LocalResponse> {
+    const method = req.method.toUpperCase();
+    const path = req.path.replace(/\/+$/, '') || '/';
+    let binding: RouteBinding | undefined;
+    let params: Record<string, string> = {};
+    let pathMatched = false;
+    for (const r of ROUTES) {
+      const [m, template] = r.routeKey.split(' ') as [string, string];
+      const p = match(template, path);
+      if (!p) continue;
+      pathMatched = true;
+      if (m === method) {
+        binding = r;
+        params = p;
+        break;
+      }
+    }
+    if (!binding) {
+      return pathMatched
+        ? json(405, 'NOT_FOUND', `${method} is not allowed on ${path}`)
+        : json(404, 'NOT_FOUND', `no route ${method} ${path}`);
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    const requestId = randomUUID();
+    const event: ApiEvent = {
+      version: '2.0',
+      routeKey: binding.routeKey,
+      rawPath: path,
+      rawQueryString: new URLSearchParams(req.query ?? {}).toString(),
+      headers,
+      ...(req.query && Object.keys(req.query).length ? { queryStringParameters: req.query } : {}),
+      ...(Object.keys(params).length ? { pathParameters: params } : {}),
+      ...(req.body !== undefined && req.body !== '' ? { body: req.body } : {}),
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method,
+          path,
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey: binding.routeKey,
+        stage: '$default',
+        time: new Date().toISOString(),
+        timeEpoch: Date.now(),
+      },
+    };
+    if (binding.auth !== 'none') {
+      // On the local runtime the ops key stands in for IAM: the same authorizer resolves it to role "ops".
+      const authorizer = (await this.module(AUTHORIZER_MODULE)) as unknown as { handler: Authorizer };
+      const result = await authorizer.handler({ ...event, type: 'REQUEST', identitySource: [] } as never);
+      if (!result.isAuthorized) return json(403, 'FORBIDDEN', 'not authorized');
+      if (binding.auth === 'iam' && result.context.role === 'ops') {
+        event.requestContext.authorizer = { iam: { userArn: `local:ops:${result.context.opsId ?? 'ops'}` } };
+      } else {
+        event.requestContext.authorizer = { lambda: result.context };
+      }
+    }
+    const { handler } = await this.module(binding.module);
+    const context = {
+      awsRequestId: requestId,
+      functionName: binding.module.replace(/^.*\//, '').replace(/\.ts$/, ''),
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:ca-central-1:000000000000:function:${binding.module}`,
+      memoryLimitInMB: '512',
+      logGroupName: 'local',
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => 30_000,
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    } satisfies Context;
+    const result = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+    return {
+      statusCode: result.statusCode ?? 200,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: typeof result.body === 'string' ? result.body : '',
+    };
+  }
+}

@@ -89,7 +89,7 @@ export class LocalApiGateway {
   private readonly modules = new Map<string, Promise<{ handler: Handler }>>();
 
   /** @param load loads a handler module by its repository path (the runtime imports the real modules) */
-  constructor(private readonly load: (module: string) => Promise<{ handler: unknown }>) {}
+  constructor(private readonly load: (module: string) => Promise<Record<string, unknown>>) {}
 
   private module(path: string): Promise<{ handler: Handler }> {
     let m = this.modules.get(path);

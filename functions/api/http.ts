@@ -203,6 +203,7 @@ export function createApi(routes: Routes) {
   const core = async (event: ApiEvent, _context: Context) => {
     const parsed = parsedRequests.get(event);
     if (!parsed) throw new Error('request was not parsed');
+    metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
     const result = await parsed.route.handle(parsed.ctx);
     return json(result.status, result.body);
   };

@@ -1,0 +1,153 @@
+/**
+ * The local runtime's virtual clock. Installed once at start-up, it makes this process's time virtual: `Date`
+ * and `setTimeout` read real time plus an offset, so handlers (`new Date()`), the Step Functions engine
+ * (Wait states, callback timeouts, retries) and Powertools all follow it. `advance(ms)` moves the offset and
+ * fires, in order, every timer that became due, letting the work each one starts finish before the next:
+ * when it returns, the system has settled at the new time. Not part of the CDK stack.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- patches the global timer and Date signatures */
+
+const RealDate = Date;
+const realNow = RealDate.now.bind(RealDate);
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const realSetImmediate = globalThis.setImmediate;
+const MAX_REAL_DELAY = 2 ** 31 - 1;
+/**
+ * Timers shorter than this stay real (HTTP keep-alives, SDK timeouts, retry backoffs, library heartbeats):
+ * only the long waits of the lifecycle (Wait states, callback timeouts: hours to months) follow the virtual
+ * clock, so advancing a year does not replay a year of one-second housekeeping timers.
+ */
+export const VIRTUAL_TIMER_THRESHOLD_MS = 5 * 60_000;
+
+interface VirtualTimer {
+  due: number;
+  fn: (...args: any[]) => void;
+  args: any[];
+  handle: NodeJS.Timeout;
+}
+
+let offset = 0;
+let installed = false;
+const timers = new Map<NodeJS.Timeout, VirtualTimer>();
+const busyChecks: (() => boolean)[] = [];
+
+export const virtualNow = (): number => realNow() + offset;
+
+function arm(t: VirtualTimer): NodeJS.Timeout {
+  const delay = Math.max(0, Math.min(MAX_REAL_DELAY, t.due - virtualNow()));
+  return realSetTimeout(() => fire(t), delay);
+}
+
+function fire(t: VirtualTimer): void {
+  if (!timers.has(t.handle)) return;
+  if (t.due - virtualNow() > 2) {
+    // A long timer armed in pieces (real timers cap at ~24.8 days): re-arm for the rest.
+    timers.delete(t.handle);
+    const handle = arm(t);
+    t.handle = handle;
+    timers.set(handle, t);
+    return;
+  }
+  timers.delete(t.handle);
+  t.fn(...t.args);
+}
+
+/** Makes this process's clock virtual. Idempotent. `startAt` sets the virtual now (ISO), if given. */
+export function installVirtualClock(startAt?: string): void {
+  if (startAt) offset = Date.parse(startAt) - realNow();
+  if (installed) return;
+  installed = true;
+  class VirtualDate extends RealDate {
+    constructor(...args: any[]) {
+      if (args.length === 0) super(virtualNow());
+      else super(...(args as [any]));
+    }
+    static override now(): number {
+      return virtualNow();
+    }
+  }
+  globalThis.Date = VirtualDate as DateConstructor;
+  globalThis.setTimeout = ((fn: (...args: any[]) => void, ms?: number, ...args: any[]) => {
+    if (!(Number(ms) > VIRTUAL_TIMER_THRESHOLD_MS)) return realSetTimeout(fn, ms, ...args);
+    const t: VirtualTimer = {
+      due: virtualNow() + Math.max(0, Number(ms) || 0),
+      fn,
+      args,
+      handle: undefined as never,
+    };
+    t.handle = arm(t);
+    timers.set(t.handle, t);
+    return t.handle;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((handle?: NodeJS.Timeout | string | number) => {
+    const t = timers.get(handle as NodeJS.Timeout);
+    if (t) {
+      timers.delete(t.handle);
+      realClearTimeout(t.handle);
+      return;
+    }
+    realClearTimeout(handle as NodeJS.Timeout);
+  }) as typeof clearTimeout;
+}
+
+/** Registers a check that says whether work is in flight (a task running, a request being served). */
+export function registerBusyCheck(check: () => boolean): void {
+  busyChecks.push(check);
+}
+
+const tick = () => new Promise<void>((resolve) => realSetImmediate(resolve));
+const pause = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
+
+/** Waits until nothing is in flight for a few consecutive turns of the event loop. */
+async function quiet(): Promise<void> {
+  let calm = 0;
+  while (calm < 3) {
+    await tick();
+    await pause(1);
+    calm = busyChecks.some((busy) => busy()) ? 0 : calm + 1;
+  }
+}
+
+function earliestDue(limit: number): VirtualTimer | undefined {
+  let next: VirtualTimer | undefined;
+  for (const t of timers.values()) if (t.due <= limit && (!next || t.due < next.due)) next = t;
+  return next;
+}
+
+/**
+ * Moves the clock to `target` as time would pass: it jumps to each timer's due time in order, fires it, and
+ * lets the work it starts settle before the next — so a reminder due in 14 days is sent on that day, not a
+ * year late. Returns the number of timers fired.
+ */
+async function runUntil(target: number): Promise<number> {
+  let fired = 0;
+  for (;;) {
+    await quiet();
+    const next = earliestDue(target);
+    if (!next) break;
+    if (next.due > virtualNow()) offset += next.due - virtualNow();
+    timers.delete(next.handle);
+    realClearTimeout(next.handle);
+    next.fn(...next.args);
+    fired += 1;
+  }
+  if (target > virtualNow()) offset += target - virtualNow();
+  return fired;
+}
+
+/** Fires every timer due by now, each after the work of the previous one has settled. */
+export function settle(): Promise<number> {
+  return runUntil(virtualNow());
+}
+
+/** Moves the virtual clock forward and settles at the new time: every wait, timeout and reminder has fired. */
+export async function advance(ms: number): Promise<{ now: string; timersFired: number }> {
+  if (!(ms >= 0)) throw new RangeError('the clock only moves forward');
+  const timersFired = (await runUntil(virtualNow() + ms)) + (await settle());
+  return { now: new RealDate(virtualNow()).toISOString(), timersFired };
+}
+
+export function pendingTimers(): number {
+  return timers.size;
+}

@@ -1,0 +1,271 @@
+/**
+ * `npm start`: the whole system on one machine, no AWS account. DynamoDB (dynalite, data on disk under
+ * .secor/), the SES outbox (aws-ses-v2-local), Step Functions (the CDK-synthesized definition on
+ * aws-local-stepfunctions behind a local Step Functions API), the HTTP API (the same handlers, fed API Gateway
+ * events) and a virtual clock. Everything binds to 127.0.0.1.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { advance, installVirtualClock, registerBusyCheck, virtualNow } from './clock';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const TABLE_NAME = 'secor-local';
+
+export interface RuntimeOptions {
+  port?: number;
+  sesPort?: number;
+  dataDir?: string;
+  quiet?: boolean;
+}
+
+export interface Runtime {
+  apiUrl: string;
+  sesUrl: string;
+  sfnUrl: string;
+  opsKey: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+function log(quiet: boolean | undefined, message: string): void {
+  if (!quiet) process.stdout.write(`[secor] ${message}\n`);
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = path.resolve(options.dataDir ?? process.env.SECOR_DATA_DIR ?? path.join(ROOT, '.secor'));
+  mkdirSync(dataDir, { recursive: true });
+  const port = options.port ?? Number(process.env.SECOR_PORT ?? 3000);
+  const sesPort = options.sesPort ?? Number(process.env.SECOR_SES_PORT ?? 8005);
+
+  // 1. The virtual clock, resumed where the last run left it (time never runs backwards).
+  const clockFile = path.join(dataDir, 'clock.json');
+  const saved = existsSync(clockFile)
+    ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { now: string }).now
+    : undefined;
+  installVirtualClock(saved && Date.parse(saved) > Date.now() ? saved : undefined);
+  const saveClock = () => writeFileSync(clockFile, JSON.stringify({ now: new Date().toISOString() }));
+  log(options.quiet, `virtual clock at ${new Date().toISOString()}`);
+
+  // 2. DynamoDB (dynalite), data on disk; the table from the same definition as the CDK Data construct.
+  const { startDynamo, ensureTable } = await import('./services/dynamodb');
+  const dynamo = await startDynamo({ path: path.join(dataDir, 'dynamodb') });
+  await ensureTable(dynamo.endpoint, TABLE_NAME);
+  log(options.quiet, `DynamoDB (dynalite) at ${dynamo.endpoint}, data in ${path.join(dataDir, 'dynamodb')}`);
+
+  // 3. SES outbox (aws-ses-v2-local).
+  const { default: startSes } = await import('aws-ses-v2-local');
+  const ses = await startSes({ host: '127.0.0.1', port: sesPort });
+  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+  log(options.quiet, `SES outbox at ${sesUrl} (GET /store)`);
+
+  // 4. The environment the handlers read, exactly as the CDK stack sets it in AWS, plus local endpoints.
+  const { synthesizeLifecycle } = await import('./synthesized');
+  const lifecycle = synthesizeLifecycle();
+  Object.assign(process.env, {
+    AWS_REGION: 'ca-central-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SESV2: sesUrl,
+    TABLE_NAME,
+    SENDER_ADDRESS: process.env.SENDER_ADDRESS ?? 'secor@secor.local',
+    OPS_EMAIL: process.env.OPS_EMAIL ?? 'operations@secor.local',
+    STATE_MACHINE_ARN: lifecycle.stateMachineArn,
+    PUBLIC_API_URL: `http://127.0.0.1:${port}`,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_DEV: 'true',
+  });
+
+  // 5. Step Functions: the synthesized definition, its tasks running the real handler modules.
+  const { LocalStepFunctions } = await import('./stepfunctions');
+  const load = (module: string) => import(path.join(ROOT, module)) as Promise<Record<string, unknown>>;
+  const sfn = new LocalStepFunctions({
+    lifecycle,
+    load,
+    journal: path.join(dataDir, 'executions.jsonl'),
+    log: (m) => log(options.quiet, m),
+  });
+  const sfnUrl = await sfn.listen(Number(process.env.SECOR_SFN_PORT ?? 0));
+  process.env.AWS_ENDPOINT_URL_SFN = sfnUrl;
+  log(
+    options.quiet,
+    `Step Functions (${Object.keys(lifecycle.definition.States).length} states) at ${sfnUrl}`,
+  );
+
+  // 6. The ops key: generated on first start, kept in .secor/ops-key, registered (hashed) like any key.
+  const { hashApiKey, newApiKey } = await import('../functions/api/principal');
+  const { CompanyRepository, KeyRepository } = await import('../functions/lib/repository');
+  const opsKeyFile = path.join(dataDir, 'ops-key');
+  const opsKey = existsSync(opsKeyFile) ? readFileSync(opsKeyFile, 'utf8').trim() : newApiKey('ops');
+  if (!existsSync(opsKeyFile)) writeFileSync(opsKeyFile, opsKey + '\n', { mode: 0o600 });
+  const keys = new KeyRepository(TABLE_NAME);
+  if (!(await keys.get(hashApiKey(opsKey)))) await keys.put(hashApiKey(opsKey), { role: 'ops' });
+
+  // 7. Resume: every company in an active phase gets its phase's execution (re)started under its name.
+  const { isActivePhase, phaseInput } = await import('../domain');
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamo: doc } = await import('../functions/lib/aws');
+  let resumed = 0;
+  let lastKey: Record<string, unknown> | undefined;
+  const repo = new CompanyRepository(TABLE_NAME);
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: TABLE_NAME,
+        FilterExpression: 'SK = :profile AND begins_with(PK, :company)',
+        ExpressionAttributeValues: { ':profile': 'PROFILE', ':company': 'COMPANY#' },
+        ProjectionExpression: 'companyId',
+        ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const stored = await repo.load(String(item.companyId));
+      if (!stored || !isActivePhase(stored.company.phase)) continue;
+      sfn.forgetInterrupted(stored.company.execution.name);
+      try {
+        sfn.startExecution(
+          lifecycle.stateMachineArn,
+          stored.company.execution.name,
+          JSON.stringify(phaseInput(stored.company)),
+        );
+        resumed += 1;
+      } catch {
+        // already running (or finished) under that name: nothing to resume
+      }
+    }
+    lastKey = page.LastEvaluatedKey;
+  } while (lastKey);
+  if (resumed)
+    log(options.quiet, `resumed ${resumed} compan${resumed === 1 ? 'y' : 'ies'} in their current phase`);
+
+  // 8. The HTTP API and the virtual clock routes.
+  const { LocalApiGateway } = await import('./api-gateway');
+  const gateway = new LocalApiGateway(load);
+  let requests = 0;
+  registerBusyCheck(() => requests > 0);
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of req) {
+        size += (c as Buffer).length;
+        if (size <= 1024 * 1024) chunks.push(c as Buffer);
+      }
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        if (url.pathname === '/_local/clock') {
+          if (req.method === 'GET') return send(res, 200, { now: new Date(virtualNow()).toISOString() });
+          if (req.method === 'POST') {
+            let days: unknown;
+            try {
+              days = (JSON.parse(body || '{}') as { advanceDays?: unknown }).advanceDays;
+            } catch {
+              return send(res, 400, {
+                error: { code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
+              });
+            }
+            if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 3660) {
+              return send(res, 400, {
+                error: {
+                  code: 'VALIDATION_FAILED',
+                  message: 'advanceDays must be a number from 0 to 3660',
+                  details: [{ path: '/advanceDays', message: 'must be a number from 0 to 3660' }],
+                },
+              });
+            }
+            const result = await advance(days * 86_400_000);
+            saveClock();
+            return send(res, 200, {
+              now: result.now,
+              timersFired: result.timersFired,
+              runningExecutions: sfn.runningExecutions(),
+            });
+          }
+        }
+        requests += 1;
+        try {
+          const query = Object.fromEntries(url.searchParams.entries());
+          const out = await gateway.invoke({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            headers: Object.fromEntries(
+              Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+            ),
+            ...(Object.keys(query).length ? { query } : {}),
+            body,
+          });
+          res.writeHead(out.statusCode, out.headers);
+          res.end(out.body);
+        } finally {
+          requests -= 1;
+        }
+      } catch (e) {
+        log(options.quiet, `error serving ${req.method} ${url.pathname}: ${(e as Error).stack ?? String(e)}`);
+        send(res, 500, {
+          error: { code: 'INTERNAL', message: 'an unexpected error occurred; it has been logged' },
+        });
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.PUBLIC_API_URL = apiUrl;
+  saveClock();
+
+  return {
+    apiUrl,
+    sesUrl,
+    sfnUrl,
+    opsKey,
+    dataDir,
+    async close() {
+      saveClock();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sfn.close();
+      await new Promise<void>((resolve) => ses.close(() => resolve()));
+      await dynamo.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  startRuntime()
+    .then((rt) => {
+      process.stdout.write(
+        [
+          '',
+          'SECOR Lifecycle is running (local runtime, virtual clock):',
+          `  HTTP API       ${rt.apiUrl}          (OpenAPI: ${rt.apiUrl}/openapi.json)`,
+          `  SES outbox     ${rt.sesUrl}          (emails: ${rt.sesUrl}/store)`,
+          `  Step Functions ${rt.sfnUrl}`,
+          `  Virtual clock  GET|POST ${rt.apiUrl}/_local/clock  {"advanceDays": 30}`,
+          `  Ops key        ${rt.opsKey}`,
+          `                 (also in ${path.join(rt.dataDir, 'ops-key')})`,
+          '',
+          'Try: npm run demo        Stop: Ctrl-C',
+          '',
+        ].join('\n'),
+      );
+      const stop = () => {
+        process.stdout.write('\n[secor] shutting down…\n');
+        rt.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    })
+    .catch((e: Error) => {
+      process.stderr.write(`[secor] failed to start: ${e.stack ?? e.message}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,566 @@
+/**
+ * The synthesized SecorLifecycle stack (one synthesis for the whole file): the table and its indexes (one
+ * source of truth with the local runtime), the task functions, least-privilege IAM per function, the state
+ * machine resource, and cdk-nag's verdict on the app.
+ *
+ * How cdk-nag 3 reports: it is a CDK validation plugin (buildApp adds the AwsSolutions pack through
+ * Validations.of(app).addPlugins). Synthesis writes the cloud assembly's validation-report.json
+ * (pluginReports[].conclusion, violations, suppressedViolations) and, for an in-memory app (NODE_ENV=test),
+ * throws `ValidationFailed` with the report when a plugin reports an unacknowledged error — so a nag error
+ * fails every test of this file at synthesis, with the report as the message.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HANDLER_METADATA, ROOT } from '../../infra/constructs/lifecycle';
+import { INDEXES, type IndexSchema, TABLE_KEYS, createTableInput } from '../../infra/table-schema';
+import {
+  type AcknowledgementRecord,
+  type Resource,
+  SYNTH_TIMEOUT_MS,
+  acknowledgementsIn,
+  type Statement,
+  type SynthesizedStack,
+  actionsOf,
+  logicalId,
+  managedPoliciesOf,
+  referencedId,
+  render,
+  resourcesOf,
+  roleStatements,
+  serviceOf,
+  synthesizeStack,
+} from './support';
+
+let synth: SynthesizedStack;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  synth = synthesizeStack();
+  resources = synth.resources;
+}, SYNTH_TIMEOUT_MS);
+
+function only(type: string): [string, Resource] {
+  const found = Object.entries(resources).filter(([, r]) => r.Type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Resource];
+}
+
+const tableId = () => logicalId(synth.stack.data.table);
+const tableProps = () => only('AWS::DynamoDB::GlobalTable')[1].Properties;
+
+interface KeySchemaElement {
+  AttributeName: string;
+  KeyType: 'HASH' | 'RANGE';
+}
+interface Gsi {
+  IndexName: string;
+  KeySchema: KeySchemaElement[];
+  Projection: { ProjectionType: string; NonKeyAttributes?: readonly string[] };
+}
+interface Replica {
+  Region: unknown;
+  DeletionProtectionEnabled?: boolean;
+  PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled: boolean };
+  SSESpecification?: { KMSMasterKeyId?: unknown };
+  GlobalSecondaryIndexes?: { IndexName: string }[];
+}
+interface AttributeDefinition {
+  AttributeName: string;
+  AttributeType: string;
+}
+
+const keySchema = (partitionKey: string, sortKey?: string): KeySchemaElement[] => [
+  { AttributeName: partitionKey, KeyType: 'HASH' },
+  ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+];
+
+/** GSIs in a comparable form: ordered by name, projected attributes sorted. */
+const normaliseGsis = (gsis: readonly Gsi[]) =>
+  [...gsis]
+    .map((g) => ({
+      IndexName: g.IndexName,
+      KeySchema: g.KeySchema,
+      Projection: {
+        ProjectionType: g.Projection.ProjectionType,
+        NonKeyAttributes: [...(g.Projection.NonKeyAttributes ?? [])].sort(),
+      },
+    }))
+    .sort((a, b) => a.IndexName.localeCompare(b.IndexName));
+
+const sortAttributes = (defs: readonly AttributeDefinition[]) =>
+  [...defs].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
+
+describe('DynamoDB table', () => {
+  test('one table, keyed by TABLE_KEYS, on-demand, retained on stack deletion', () => {
+    synth.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    synth.template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    const [id, table] = only('AWS::DynamoDB::GlobalTable');
+    expect(id).toBe(tableId());
+    expect(table.Properties.KeySchema).toEqual(keySchema(TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey));
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.WriteProvisionedThroughputSettings).toBeUndefined();
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  test('point-in-time recovery and deletion protection on every replica', () => {
+    const replicas = tableProps().Replicas as Replica[];
+    expect(replicas.length).toBeGreaterThan(0);
+    for (const replica of replicas) {
+      expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(replica.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+
+  test('encrypted at rest with the AWS managed KMS key (no customer key anywhere)', () => {
+    expect(tableProps().SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    for (const replica of tableProps().Replicas as Replica[]) {
+      expect(replica.SSESpecification?.KMSMasterKeyId).toBeUndefined();
+    }
+    synth.template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  test('TTL on expiresAt', () => {
+    expect(tableProps().TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  test('exactly the GSIs of INDEXES: names, keys, INCLUDE projections', () => {
+    const expected = normaliseGsis(
+      Object.values(INDEXES).map((i: IndexSchema) => ({
+        IndexName: i.indexName,
+        KeySchema: keySchema(i.partitionKey, i.sortKey),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: i.include },
+      })),
+    );
+    expect(expected).toHaveLength(Object.keys(INDEXES).length);
+    expect(normaliseGsis(tableProps().GlobalSecondaryIndexes as Gsi[])).toEqual(expected);
+    for (const replica of tableProps().Replicas as Replica[]) {
+      expect((replica.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName).sort()).toEqual(
+        expected.map((g) => g.IndexName),
+      );
+    }
+  });
+
+  test('attribute definitions: every key attribute as a string, and nothing else', () => {
+    const keyAttributes = new Set([
+      TABLE_KEYS.partitionKey,
+      TABLE_KEYS.sortKey,
+      ...Object.values(INDEXES).flatMap((i: IndexSchema) => [
+        i.partitionKey,
+        ...(i.sortKey ? [i.sortKey] : []),
+      ]),
+    ]);
+    expect(sortAttributes(tableProps().AttributeDefinitions as AttributeDefinition[])).toEqual(
+      sortAttributes([...keyAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+    );
+  });
+
+  test('createTableInput() (the local runtime) builds the same table as CDK: one source of truth', () => {
+    const input = createTableInput('secor-test');
+    const props = tableProps();
+    expect(input.BillingMode).toBe(props.BillingMode);
+    expect(input.KeySchema).toEqual(props.KeySchema);
+    expect(sortAttributes(input.AttributeDefinitions)).toEqual(
+      sortAttributes(props.AttributeDefinitions as AttributeDefinition[]),
+    );
+    expect(normaliseGsis(input.GlobalSecondaryIndexes)).toEqual(
+      normaliseGsis(props.GlobalSecondaryIndexes as Gsi[]),
+    );
+  });
+});
+
+const FUNCTIONS = ['progress', 'await', 'transition'] as const;
+type FunctionKey = (typeof FUNCTIONS)[number];
+
+/** The module each task function runs (the local runtime maps Lambda ARNs to code with it). */
+const HANDLER_MODULES: Record<FunctionKey, string> = {
+  progress: 'functions/tasks/progress.ts',
+  await: 'functions/tasks/await-step.ts',
+  transition: 'functions/tasks/transition.ts',
+};
+
+const functionId = (key: FunctionKey) => logicalId(synth.stack.lifecycle.functions[key]);
+const fn = (key: FunctionKey) => {
+  const resource = resources[functionId(key)];
+  if (resource?.Type !== 'AWS::Lambda::Function') throw new Error(`${key}: no Lambda function`);
+  return resource;
+};
+const roleIdOf = (key: FunctionKey) => {
+  const id = referencedId(fn(key).Properties.Role);
+  if (!id) throw new Error(`${key}: role is not a resource of the stack`);
+  return id;
+};
+const statementsOf = (key: FunctionKey) => roleStatements(resources, roleIdOf(key));
+const statementsFor = (statements: Statement[], service: string) =>
+  statements.filter((s) => actionsOf(s).some((a) => serviceOf(a) === service));
+const actionsFor = (statements: Statement[], service: string) =>
+  [...new Set(statementsFor(statements, service).flatMap(actionsOf))].sort();
+
+const stateMachine = () => only('AWS::StepFunctions::StateMachine');
+const stateMachineName = () => stateMachine()[1].Properties.StateMachineName as string;
+const stateMachineArn = () =>
+  `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName()}`;
+
+describe('Lambda task functions', () => {
+  test('exactly the three task functions', () => {
+    synth.template.resourceCountIs('AWS::Lambda::Function', 3);
+    const ids = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .map(([id]) => id)
+      .sort();
+    expect(ids).toEqual(FUNCTIONS.map(functionId).sort());
+  });
+
+  test.each(FUNCTIONS)('%s: Node.js 24 on arm64 with active X-Ray tracing', (key) => {
+    const props = fn(key).Properties;
+    expect(props.Runtime).toBe('nodejs24.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  test.each(FUNCTIONS)(
+    '%s: environment names the table, sender, ops address and configuration set',
+    (key) => {
+      const variables = (fn(key).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables).toMatchObject({
+        TABLE_NAME: { Ref: tableId() },
+        SENDER_ADDRESS: { Ref: 'SenderAddress' },
+        OPS_EMAIL: { Ref: 'OpsEmail' },
+        SES_CONFIGURATION_SET: { Ref: logicalId(synth.stack.notifications.configurationSet) },
+      });
+    },
+  );
+
+  test.each(FUNCTIONS)('%s: secor:handler metadata names an existing module exporting `handler`', (key) => {
+    const entry = fn(key).Metadata?.[HANDLER_METADATA];
+    expect(entry).toBe(HANDLER_MODULES[key]);
+    const file = path.join(ROOT, entry as string);
+    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/export (async function|const|function) handler\b/);
+    expect(fn(key).Properties.Handler).toBe('index.handler');
+  });
+
+  test.each(FUNCTIONS)('%s: logs to its own log group with a retention period', (key) => {
+    const logGroupId = referencedId((fn(key).Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const logGroup = logGroupId ? resources[logGroupId] : undefined;
+    expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup?.Properties.RetentionInDays).toEqual(expect.any(Number));
+    const others = FUNCTIONS.filter((k) => k !== key).map(
+      (k) => (fn(k).Properties.LoggingConfig as { LogGroup: unknown }).LogGroup,
+    );
+    expect(others).not.toContainEqual({ Ref: logGroupId });
+  });
+});
+
+describe('function roles: least privilege', () => {
+  const EXPECTED_SERVICES: Record<FunctionKey, string[]> = {
+    progress: ['dynamodb', 'logs', 'ses', 'xray'],
+    await: ['dynamodb', 'logs', 'states', 'xray'],
+    transition: ['dynamodb', 'logs', 'ses', 'xray'],
+  };
+
+  test('each function has its own role, assumable by Lambda only', () => {
+    const roleIds = FUNCTIONS.map(roleIdOf);
+    expect(new Set(roleIds).size).toBe(FUNCTIONS.length);
+    for (const roleId of roleIds) {
+      expect(
+        (resources[roleId]?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement,
+      ).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+
+  test.each(FUNCTIONS)('%s: no AWS managed (or other managed) policies', (key) => {
+    const role = resources[roleIdOf(key)] as Resource;
+    expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
+    expect(managedPoliciesOf(resources, roleIdOf(key))).toEqual([]);
+  });
+
+  test.each(FUNCTIONS)('%s: only the expected services, Allow only, no wildcard actions', (key) => {
+    const statements = statementsOf(key);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.NotAction).toBeUndefined();
+      expect(s.NotResource).toBeUndefined();
+      for (const action of actionsOf(s)) expect(action).not.toContain('*');
+    }
+    expect([...new Set(statements.flatMap(actionsOf).map(serviceOf))].sort()).toEqual(EXPECTED_SERVICES[key]);
+  });
+
+  test.each(FUNCTIONS)('%s: "*" resources only for X-Ray (no resource-level permissions exist)', (key) => {
+    for (const s of statementsOf(key).filter((st) => resourcesOf(st).includes('*'))) {
+      expect(actionsOf(s).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  test.each(FUNCTIONS)(
+    '%s: DynamoDB item reads/writes on the table ARN only (no Scan, no indexes)',
+    (key) => {
+      const statements = statementsOf(key);
+      expect(actionsFor(statements, 'dynamodb')).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      for (const s of statementsFor(statements, 'dynamodb')) {
+        expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }]);
+      }
+    },
+  );
+
+  test('only the Await task may SendTaskSuccess, and only to the lifecycle state machine', () => {
+    expect(actionsFor(statementsOf('progress'), 'states')).toEqual([]);
+    expect(actionsFor(statementsOf('transition'), 'states')).toEqual([]);
+    const states = statementsFor(statementsOf('await'), 'states');
+    expect(states.flatMap(actionsOf)).toEqual(['states:SendTaskSuccess']);
+    expect(states.flatMap(resourcesOf).map(render)).toEqual([stateMachineArn()]);
+  });
+
+  test('only Progress and Transition send email: ses:SendEmail from the sender address, scoped ARNs', () => {
+    expect(actionsFor(statementsOf('await'), 'ses')).toEqual([]);
+    for (const key of ['progress', 'transition'] as const) {
+      const ses = statementsFor(statementsOf(key), 'ses');
+      expect(ses.length).toBeGreaterThan(0);
+      for (const s of ses) {
+        expect(actionsOf(s)).toEqual(['ses:SendEmail']);
+        expect(s.Condition?.StringEquals?.['ses:FromAddress']).toEqual({ Ref: 'SenderAddress' });
+        for (const arn of resourcesOf(s).map(render)) {
+          expect(arn).toMatch(
+            /^arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(identity|configuration-set)\/\S+$/,
+          );
+          expect(arn).not.toMatch(/\/\*$/);
+        }
+      }
+    }
+  });
+
+  test.each(FUNCTIONS)("%s: CloudWatch Logs writes to the function's own log group only", (key) => {
+    const ownLogGroup = referencedId((fn(key).Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const logs = statementsFor(statementsOf(key), 'logs');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const s of logs) {
+      expect(actionsOf(s).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [ownLogGroup, 'Arn'] }]);
+    }
+  });
+});
+
+describe('CertificationLifecycle state machine', () => {
+  const props = () => stateMachine()[1].Properties;
+  const roleId = () => {
+    const id = referencedId(props().RoleArn);
+    if (!id) throw new Error('state machine role is not a resource of the stack');
+    return id;
+  };
+
+  test('STANDARD, with X-Ray tracing', () => {
+    expect(props().StateMachineType).toBe('STANDARD');
+    expect(props().TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  test('a fixed name ending in -CertificationLifecycle (the definition and functions use its ARN)', () => {
+    expect(stateMachineName()).toBe(`${synth.stack.stackName}-CertificationLifecycle`);
+    expect(stateMachineName()).toMatch(/-CertificationLifecycle$/);
+    expect(synth.stack.lifecycle.stateMachineName).toBe(stateMachineName());
+  });
+
+  test('logs ALL events, never execution data, to a retained log group', () => {
+    const logging = props().LoggingConfiguration as {
+      Level: string;
+      IncludeExecutionData: boolean;
+      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
+    };
+    expect(logging.Level).toBe('ALL');
+    expect(logging.IncludeExecutionData).toBe(false);
+    expect(logging.Destinations).toHaveLength(1);
+    const logGroupId = referencedId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
+    expect(logGroupId).toBe(logicalId(synth.stack.lifecycle.logGroup));
+    const logGroup = resources[logGroupId as string] as Resource;
+    expect(logGroup.Properties.RetentionInDays).toEqual(expect.any(Number));
+    expect(logGroup.DeletionPolicy).toBe('Retain');
+  });
+
+  test('its role is assumable by Step Functions only, from this account', () => {
+    const trust = (resources[roleId()]?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+      .Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]?.Principal).toEqual({ Service: 'states.amazonaws.com' });
+    expect(trust[0]?.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(resources[roleId()]?.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  });
+
+  test('its role may start executions of this state machine only', () => {
+    const statements = roleStatements(resources, roleId());
+    const states = statementsFor(statements, 'states');
+    expect(states.flatMap(actionsOf)).toEqual(['states:StartExecution']);
+    expect(states.flatMap(resourcesOf).map(render)).toEqual([stateMachineArn()]);
+  });
+
+  test('its role invokes exactly the three task functions (and their versions)', () => {
+    const statements = roleStatements(resources, roleId());
+    const lambda = statementsFor(statements, 'lambda');
+    expect(actionsFor(statements, 'lambda')).toEqual(['lambda:InvokeFunction']);
+    const arns = new Set(lambda.flatMap(resourcesOf).map(render));
+    const expected = FUNCTIONS.flatMap((k) => [`\${${functionId(k)}.Arn}`, `\${${functionId(k)}.Arn}:*`]);
+    expect([...arns].sort()).toEqual(expected.sort());
+  });
+
+  test('its role: no wildcard actions; "*" resources only for log delivery and X-Ray', () => {
+    const statements = roleStatements(resources, roleId());
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      for (const action of actionsOf(s)) expect(action).not.toContain('*');
+      if (resourcesOf(s).includes('*')) {
+        for (const action of actionsOf(s)) {
+          expect(action).toMatch(
+            /^(xray:[A-Za-z]+|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/,
+          );
+        }
+      }
+    }
+    expect([...new Set(statements.flatMap(actionsOf).map(serviceOf))].sort()).toEqual([
+      'lambda',
+      'logs',
+      'states',
+      'xray',
+    ]);
+  });
+});
+
+interface ViolatingConstruct {
+  constructPath: string;
+}
+interface Violation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: ViolatingConstruct[];
+}
+interface SuppressedViolation extends Violation {
+  acknowledgedId: string;
+  acknowledgedAt: string;
+  reason: string;
+}
+interface PluginReport {
+  pluginName: string;
+  conclusion: 'success' | 'failure';
+  violations: Violation[];
+  suppressedViolations?: SuppressedViolation[];
+}
+interface ValidationReport {
+  pluginReports: PluginReport[];
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  const PACK = 'AwsSolutions';
+  const MIN_REASON_LENGTH = 20;
+  // Reaching these tests means synthesis did not throw: no plugin reported an unacknowledged error.
+  const report = () =>
+    JSON.parse(
+      fs.readFileSync(path.join(synth.assembly.directory, VALIDATION_REPORT_FILE), 'utf8'),
+    ) as ValidationReport;
+  const pack = () => {
+    const found = report().pluginReports.find((p) => p.pluginName === PACK);
+    if (!found) throw new Error(`the ${PACK} pack did not run`);
+    return found;
+  };
+  const suppressed = () => report().pluginReports.flatMap((p) => p.suppressedViolations ?? []);
+  const acknowledgements = (): AcknowledgementRecord[] => acknowledgementsIn(synth.app);
+
+  test('the AwsSolutions pack ran on the app and concluded success', () => {
+    expect(pack().conclusion).toBe('success');
+  });
+
+  test('zero unacknowledged errors, from any validation plugin', () => {
+    const errors = report().pluginReports.flatMap((p) =>
+      p.violations
+        .filter((v) => v.severity === 'error' || v.severity === 'fatal')
+        .map(
+          (v) =>
+            `${p.pluginName} ${v.ruleName}: ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+        ),
+    );
+    expect(errors).toEqual([]);
+    for (const p of report().pluginReports)
+      expect([p.pluginName, p.conclusion]).toEqual([p.pluginName, 'success']);
+  });
+
+  test('no unacknowledged AwsSolutions findings at all (warnings included)', () => {
+    expect(pack().violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  test('every acknowledgement carries a specific reason (> 20 characters, not a placeholder)', () => {
+    expect(acknowledgements().length).toBeGreaterThan(0);
+    for (const ack of acknowledgements()) {
+      const where = `${ack.path} ${ack.id}`;
+      expect([where, ack.reason.trim().length > MIN_REASON_LENGTH]).toEqual([where, true]);
+      expect([
+        where,
+        /^(todo|tbd|n\/?a|suppress(ed)?|ignore(d)?|ok|fine)\b/i.test(ack.reason.trim()),
+      ]).toEqual([where, false]);
+      expect(ack.reason).not.toContain(ack.id);
+    }
+  });
+
+  test('acknowledgements are per finding (RuleId[finding]), never a whole rule', () => {
+    for (const ack of acknowledgements())
+      expect(ack.id).toMatch(/^AwsSolutions::AwsSolutions-[A-Za-z]+\d+\[.+\]$/);
+  });
+
+  test('every acknowledgement suppresses a finding that exists (none stale), with its reason in the report', () => {
+    const used = new Set(suppressed().map((s) => `${s.acknowledgedAt} ${s.acknowledgedId}`));
+    for (const ack of acknowledgements()) expect(used).toContain(`${ack.path} ${ack.id}`);
+    for (const s of suppressed()) {
+      const ack = acknowledgements().find((a) => a.path === s.acknowledgedAt && a.id === s.acknowledgedId);
+      expect(s.reason).toBe(ack?.reason);
+      // An acknowledgement covers the construct it is made on and its children only.
+      for (const c of s.violatingConstructs)
+        expect(c.constructPath.startsWith(`${s.acknowledgedAt}/`)).toBe(true);
+    }
+  });
+
+  test('the wildcard-resource acknowledgements cover only permissions without resource-level support', () => {
+    // AwsSolutions-IAM5[Resource::*] is acknowledged on the function roles and the state machine role: their
+    // "*" statements must be X-Ray / log delivery only (checked per role above), and no other role has one.
+    const acknowledgedRoles = acknowledgements()
+      .filter((a) => a.id.endsWith('AwsSolutions-IAM5[Resource::*]'))
+      .map((a) => a.path)
+      .sort();
+    expect(acknowledgedRoles).toEqual(
+      [
+        ...FUNCTIONS.map((k) => synth.stack.lifecycle.functions[k].role?.node.path),
+        synth.stack.lifecycle.stateMachine.node.path,
+      ].sort(),
+    );
+  });
+});
+
+describe('cdk-nag controls (small apps: the checks above can fail)', () => {
+  const wildcardApp = (acknowledge?: { id: string; reason: string }) => {
+    const app = new App();
+    const stack = new Stack(app, 'Control');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    if (acknowledge) Validations.of(role).acknowledge(acknowledge);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    return app;
+  };
+
+  test('an unacknowledged AwsSolutions error makes synthesis fail', () => {
+    expect(() => wildcardApp().synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+
+  test('an acknowledged one passes, and its (too short) reason is visible to the reason check', () => {
+    const app = wildcardApp({ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ok' });
+    expect(() => app.synth()).not.toThrow();
+    expect(acknowledgementsIn(app)).toEqual([
+      { path: 'Control/Role', id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ok' },
+    ]);
+  });
+});

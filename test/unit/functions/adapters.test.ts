@@ -1,0 +1,216 @@
+import { World, ddb, ses, sesThrottled } from './world';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { dynamo, ses as sesClient, sfn as sfnClient } from '../../../functions/lib/aws';
+import { config, requireEnv } from '../../../functions/lib/env';
+import { sendEmail } from '../../../functions/lib/mailer';
+import { recipientAddress, sendDueNotices } from '../../../functions/lib/notify';
+import { CompanyRepository } from '../../../functions/lib/repository';
+import { systemClock } from '../../../functions/lib/clock';
+import { at, COMPANY_ID, CONTACT, Story, TRAINEE } from './companies';
+import { ENV } from './setup-env';
+
+const EMAIL = { subject: 'Subject', text: 'Text body', html: '<p>Html body</p>' };
+
+let world: World;
+beforeEach(() => {
+  world = new World().install();
+  Object.assign(process.env, ENV);
+  delete process.env.SES_CONFIGURATION_SET;
+  delete process.env.PUBLIC_API_URL;
+  delete process.env.STATE_MACHINE_ARN;
+});
+
+describe('env', () => {
+  test('requireEnv returns a set variable and names a missing (or empty) one', () => {
+    process.env.SOME_SETTING = 'x';
+    expect(requireEnv('SOME_SETTING')).toBe('x');
+    process.env.SOME_SETTING = '';
+    expect(() => requireEnv('SOME_SETTING')).toThrow('environment variable SOME_SETTING is not set');
+    delete process.env.SOME_SETTING;
+    expect(() => requireEnv('SOME_SETTING')).toThrow('environment variable SOME_SETTING is not set');
+  });
+
+  test('config reads the environment on each access, with the documented defaults', () => {
+    expect(config.tableName).toBe(ENV.TABLE_NAME);
+    expect(config.senderAddress).toBe(ENV.SENDER_ADDRESS);
+    expect(config.opsEmail).toBe(ENV.OPS_EMAIL);
+    expect(config.configurationSet).toBeUndefined();
+    expect(config.publicApiUrl).toBe('https://api.example.invalid');
+    expect(() => config.stateMachineArn).toThrow('environment variable STATE_MACHINE_ARN is not set');
+
+    process.env.OPS_EMAIL = '';
+    process.env.SES_CONFIGURATION_SET = 'secor-events';
+    process.env.PUBLIC_API_URL = 'https://api.secor.example';
+    process.env.STATE_MACHINE_ARN = 'arn:aws:states:ca-central-1:123456789012:stateMachine:lifecycle';
+    expect(config.opsEmail).toBeNull();
+    expect(config.configurationSet).toBe('secor-events');
+    expect(config.publicApiUrl).toBe('https://api.secor.example');
+    expect(config.stateMachineArn).toBe('arn:aws:states:ca-central-1:123456789012:stateMachine:lifecycle');
+
+    delete process.env.SENDER_ADDRESS;
+    expect(() => config.senderAddress).toThrow('environment variable SENDER_ADDRESS is not set');
+  });
+
+  test('the system clock is an ISO timestamp of now', () => {
+    const before = Date.now();
+    const now = systemClock();
+    expect(now).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Date.parse(now)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(now)).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('aws clients', () => {
+  test('one client per service; the document client drops undefined attributes', () => {
+    expect(dynamo).toBeInstanceOf(DynamoDBDocumentClient);
+    expect(sesClient).toBeInstanceOf(SESv2Client);
+    expect(sfnClient).toBeInstanceOf(SFNClient);
+    expect(dynamo.config.translateConfig?.marshallOptions).toMatchObject({
+      removeUndefinedValues: true,
+      convertEmptyValues: false,
+    });
+  });
+});
+
+describe('mailer.sendEmail', () => {
+  test('one SES v2 simple email: sender from the environment, text and HTML in UTF-8, tags', async () => {
+    const id = await sendEmail(CONTACT.email, EMAIL, { companyId: 'co-1', kind: 'welcome' });
+
+    expect(id).toBe('message-1');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      FromEmailAddress: ENV.SENDER_ADDRESS,
+      Destination: { ToAddresses: [CONTACT.email] },
+      Content: {
+        Simple: {
+          Subject: { Data: 'Subject', Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: 'Text body', Charset: 'UTF-8' },
+            Html: { Data: '<p>Html body</p>', Charset: 'UTF-8' },
+          },
+        },
+      },
+      EmailTags: [
+        { Name: 'companyId', Value: 'co-1' },
+        { Name: 'kind', Value: 'welcome' },
+      ],
+    });
+    expect(world.emails[0]?.configurationSet).toBeUndefined();
+  });
+
+  test('tag values are reduced to the characters SES accepts; the configuration set is used when set', async () => {
+    process.env.SES_CONFIGURATION_SET = 'secor-events';
+
+    await sendEmail(CONTACT.email, EMAIL, { companyId: 'co 1/ü.x', recipient: 'contact' });
+
+    expect(world.emails[0]).toMatchObject({
+      configurationSet: 'secor-events',
+      tags: { companyId: 'co_1___x', recipient: 'contact' },
+    });
+  });
+
+  test('no tags by default; an absent MessageId is an empty string', async () => {
+    ses.on(SendEmailCommand).resolves({});
+
+    await expect(sendEmail(CONTACT.email, EMAIL)).resolves.toBe('');
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.EmailTags).toEqual([]);
+  });
+
+  test('SES errors propagate', async () => {
+    world.fail('SendEmail', sesThrottled);
+    await expect(sendEmail(CONTACT.email, EMAIL)).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+  });
+});
+
+describe('notify.recipientAddress', () => {
+  test('trainee, contact and operations addresses', () => {
+    const registered = Story.registered().company;
+    const training = Story.from(registered).designate().company;
+    expect(recipientAddress(registered, 'contact')).toBe(CONTACT.email);
+    expect(recipientAddress(registered, 'trainee')).toBeNull();
+    expect(recipientAddress(training, 'trainee')).toBe(TRAINEE.email);
+    expect(recipientAddress(training, 'ops')).toBe(ENV.OPS_EMAIL);
+    delete process.env.OPS_EMAIL;
+    expect(recipientAddress(training, 'ops')).toBeNull();
+  });
+});
+
+describe('notify.sendDueNotices', () => {
+  test('nothing due: no claim, no email, no write; the stored record is returned as is', async () => {
+    const company = Story.registered().notified(at('2027-01-10', '10:00:01.000Z')).company;
+    world.putCompany(company, 2);
+    const stored = { company, version: 2, pendingTask: null };
+
+    const result = await sendDueNotices(new CompanyRepository(), stored, at('2027-01-11'));
+
+    expect(result).toEqual({ stored, sent: 0 });
+    expect(world.journal).toEqual([]);
+  });
+
+  test('each notice goes to each of its recipients once, claimed per (notice, recipient)', async () => {
+    // Registered and designated before any email went out: the welcome (contact) and the enrolment
+    // (trainee and contact) are both due.
+    const company = Story.registered().designate().company;
+    world.putCompany(company, 2);
+
+    const result = await sendDueNotices(
+      new CompanyRepository(),
+      { company, version: 2, pendingTask: null },
+      at('2027-01-11', '10:00:01.000Z'),
+    );
+
+    expect(result.sent).toBe(3);
+    expect(world.emails.map((e) => [e.to, e.tags.kind])).toEqual([
+      [CONTACT.email, 'welcome'],
+      [TRAINEE.email, 'traineeEnrolment'],
+      [CONTACT.email, 'traineeEnrolment'],
+    ]);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.SK)).toEqual([
+      'NOTICE#EVENT|0|contact',
+      'NOTICE#EVENT|1|trainee',
+      'NOTICE#EVENT|1|contact',
+    ]);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(result.stored).toMatchObject({ version: 3, company: { notifiedThrough: company.history.length } });
+  });
+
+  test('a recipient without an address is skipped, not claimed; the notice still counts as handled', async () => {
+    delete process.env.OPS_EMAIL;
+    const company = Story.registered()
+      .notified(at('2027-01-10', '10:00:01.000Z'))
+      .do({ type: 'recordFailure', cause: 'boom' }, at('2027-01-12'), 'system').company;
+    world.putCompany(company, 3);
+
+    const result = await sendDueNotices(
+      new CompanyRepository(),
+      { company, version: 3, pendingTask: null },
+      at('2027-01-12'),
+    );
+
+    expect(result.sent).toBe(0);
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(result.stored.company.notifiedThrough).toBe(company.history.length);
+  });
+
+  // BUG (functions/lib/notify.ts): claims are per (notice, recipient role), so when the trainee is the contact
+  // person (common for employers of a few people), the same address receives the same enrolment email twice
+  // (the templates render trainee and contact identically; only 'ops' differs). One email per address expected.
+  test.failing('the trainee who is also the contact gets the enrolment email once', async () => {
+    const company = Story.registered()
+      .notified(at('2027-01-10', '10:00:01.000Z'))
+      .designate('2027-01-11', { name: 'Casey Contact', email: CONTACT.email }).company;
+    world.putCompany(company, 3);
+
+    await sendDueNotices(
+      new CompanyRepository(),
+      { company, version: 3, pendingTask: null },
+      at('2027-01-11', '10:00:01.000Z'),
+    );
+
+    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBe(company.history.length);
+    expect(world.emails.filter((e) => e.to === CONTACT.email)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,419 @@
+import { World, ddb, ses, sesThrottled } from './world';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { handler, type TransitionEvent } from '../../../functions/tasks/transition';
+import { ConflictError, NotFoundError } from '../../../functions/lib/repository';
+import type { Company } from '../../../domain';
+import {
+  at,
+  clockAt,
+  COMPANY_ID,
+  CONTACT,
+  domainPlan,
+  executionOf,
+  LEGAL_NAME,
+  Story,
+  TRAINEE,
+} from './companies';
+import { ENV } from './setup-env';
+import { captureLogsOfEachTest } from './logs';
+
+const PROFILE = 'COMPANY#co-1|PROFILE';
+
+let world: World;
+captureLogsOfEachTest(() => [CONTACT.email, TRAINEE.email, ENV.OPS_EMAIL]);
+beforeEach(() => {
+  world = new World().install();
+  process.env.OPS_EMAIL = ENV.OPS_EMAIL;
+});
+
+/** Registered 2027-01-10 and welcomed; DESIGNATE_TRAINEE is due 2027-07-10. Version 2. */
+function registered(): Company {
+  const company = Story.registered().notified(at('2027-01-10', '10:00:03.000Z')).company;
+  world.putCompany(company, 2);
+  return company;
+}
+
+const event = (
+  company: Company,
+  action: TransitionEvent['action'],
+  extra: Partial<TransitionEvent> = {},
+) => ({
+  companyId: company.companyId,
+  execution: executionOf(company),
+  action,
+  ...extra,
+});
+
+const updateValues = () =>
+  ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+
+describe('transition escalate: a missed deadline', () => {
+  test('after DESIGNATE_TRAINEE is due the company becomes LAPSED; the plan sends the lapse notices', async () => {
+    const company = registered();
+    const now = at('2027-07-11', '00:00:02.000Z');
+
+    const plan = await handler(event(company, 'escalate', { iteration: 12 }), clockAt(now));
+
+    expect(world.journal).toEqual([`Get ${PROFILE}`, `Update ${PROFILE}`]);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: ENV.TABLE_NAME,
+      Key: { PK: 'COMPANY#co-1', SK: 'PROFILE' },
+      ConditionExpression: '#version = :expected',
+    });
+    expect(updateValues()[0]).toMatchObject({ ':expected': 2, ':version': 3, ':phase': 'LAPSED' });
+    const stored = world.stored(COMPANY_ID);
+    expect(stored.version).toBe(3);
+    expect(stored.record).toMatchObject({
+      phase: 'LAPSED',
+      lapsed: { phase: 'REGISTERED', step: 'DESIGNATE_TRAINEE', dueOn: '2027-07-10' },
+      nextDeadline: null,
+    });
+    expect(stored.record.history.at(-1)).toMatchObject({ type: 'LAPSED', by: 'system', at: now });
+    expect(plan).toEqual(domainPlan(stored.record, now, executionOf(company), 12));
+    expect(plan).toEqual({ action: 'notify', iteration: 13 });
+    // the emails are sent by the next progress task, not here
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+  });
+
+  test('a missed maintenance audit cancels the certificate', async () => {
+    const maintenance = Story.certified()
+      .do({ type: 'beginMaintenance' }, at('2027-06-02'), 'system')
+      .notified(at('2027-06-02', '10:00:01.000Z')).company;
+    world.putCompany(maintenance, 5);
+    const now = at('2028-06-02', '00:00:01.000Z'); // year-2 audit was due on the first anniversary
+
+    await handler(event(maintenance, 'escalate'), clockAt(now));
+
+    expect(world.stored(COMPANY_ID).record).toMatchObject({
+      phase: 'CANCELLED',
+      certificate: { certificateNumber: 'SECOR-AB-2027-000007', status: 'cancelled' },
+    });
+  });
+
+  test('escalating before the deadline has passed changes nothing (the domain refuses TOO_EARLY)', async () => {
+    const company = registered();
+    const now = at('2027-07-10', '23:59:59.000Z');
+
+    const plan = await handler(event(company, 'escalate'), clockAt(now));
+
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(world.stored(COMPANY_ID)).toMatchObject({ version: 2, record: { phase: 'REGISTERED' } });
+    expect(plan).toEqual(domainPlan(company, now, executionOf(company)));
+  });
+});
+
+describe('transition issueCertificate', () => {
+  test('puts the CERT# lookup item and begins maintenance (year 2) in the next execution', async () => {
+    const certified = Story.certified().company;
+    world.putCompany(certified, 4);
+    const now = at('2027-06-01', '16:00:05.000Z');
+
+    const plan = await handler(event(certified, 'issueCertificate'), clockAt(now));
+
+    expect(world.journal).toEqual([
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`,
+      'Put COMPANY#co-1|CERT#SECOR-AB-2027-000007',
+    ]);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: ENV.TABLE_NAME,
+      Item: {
+        PK: 'COMPANY#co-1',
+        SK: 'CERT#SECOR-AB-2027-000007',
+        certificateNumber: 'SECOR-AB-2027-000007',
+        companyId: COMPANY_ID,
+        issuedOn: '2027-06-01',
+        expiresOn: '2030-06-01',
+      },
+    });
+    const stored = world.stored(COMPANY_ID);
+    expect(stored.record).toMatchObject({
+      phase: 'MAINTENANCE',
+      maintenanceYear: 2,
+      execution: { phaseKey: 'MAINTENANCE2', name: 'co-1-c1-MAINTENANCE2' },
+      nextDeadline: { step: 'MAINTENANCE_AUDIT', dueOn: '2028-06-01', maintenanceYear: 2 },
+    });
+    expect(updateValues()[0]).toMatchObject({
+      ':expected': 4,
+      ':maintenanceYear': 2,
+      ':nextDueOn': '2028-06-01',
+    });
+    expect(plan).toEqual({
+      action: 'advance',
+      next: {
+        name: 'co-1-c1-MAINTENANCE2',
+        input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'MAINTENANCE2' },
+      },
+    });
+  });
+
+  test('a retry after success (the record moved on) writes no record change but re-puts the same CERT# item', async () => {
+    const certified = Story.certified().company;
+    world.putCompany(certified, 4);
+    const first = await handler(
+      event(certified, 'issueCertificate'),
+      clockAt(at('2027-06-01', '16:00:05.000Z')),
+    );
+    const certItem = world.item('COMPANY#co-1', 'CERT#SECOR-AB-2027-000007');
+    world.journal.length = 0;
+
+    const retry = await handler(
+      event(certified, 'issueCertificate'),
+      clockAt(at('2027-06-01', '16:00:15.000Z')),
+    );
+
+    expect(world.journal).toEqual([`Get ${PROFILE}`, 'Put COMPANY#co-1|CERT#SECOR-AB-2027-000007']);
+    expect(world.item('COMPANY#co-1', 'CERT#SECOR-AB-2027-000007')).toEqual(certItem);
+    expect(world.stored(COMPANY_ID).version).toBe(5);
+    expect(retry).toEqual(first);
+  });
+});
+
+describe('transition recordFailure', () => {
+  test('marks the company FAILED with the cause, emails operations once and ends the phase', async () => {
+    const training = Story.registered().designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
+    world.putCompany(training, 3);
+    const now = at('2027-01-12', '08:00:00.000Z');
+
+    const plan = await handler(
+      event(training, 'recordFailure', {
+        error: { Error: 'Lambda.Unknown', Cause: 'The function timed out' },
+      }),
+      clockAt(now),
+    );
+
+    const stored = world.stored(COMPANY_ID);
+    expect(stored.record).toMatchObject({
+      phase: 'FAILED',
+      failure: { phase: 'TRAINING', cause: 'Lambda.Unknown: The function timed out', at: now },
+    });
+    const failedAt = stored.record.history.findIndex((e) => e.type === 'WORKFLOW_FAILED');
+    expect(world.journal).toEqual([
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`,
+      `Put COMPANY#co-1|NOTICE#EVENT|${failedAt}|ops`,
+      `SendEmail ${ENV.OPS_EMAIL}`,
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`,
+    ]);
+    expect(world.emails).toHaveLength(1);
+    expect(world.emails[0]).toMatchObject({
+      to: ENV.OPS_EMAIL,
+      subject: `[ops] SECOR workflow failed for ${LEGAL_NAME}`,
+      tags: { companyId: COMPANY_ID, kind: 'workflowFailed', recipient: 'ops' },
+    });
+    expect(world.emails[0]?.text).toContain(
+      'Execution co-1-c1-TRAINING failed in phase TRAINING: Lambda.Unknown: The function timed out',
+    );
+    expect(stored.record.notifiedThrough).toBe(stored.record.history.length);
+    expect(stored.version).toBe(5);
+    expect(plan).toEqual({ action: 'end', phase: 'FAILED' });
+  });
+
+  test('without the caught error the cause still says what is known', async () => {
+    const company = registered();
+
+    await handler(event(company, 'recordFailure'), clockAt(at('2027-01-12')));
+
+    expect(world.stored(COMPANY_ID).record.failure).toMatchObject({
+      phase: 'REGISTERED',
+      cause: 'Error: unknown cause',
+    });
+  });
+
+  test('with no operations address configured, the failure is recorded and nobody is emailed', async () => {
+    delete process.env.OPS_EMAIL;
+    const company = registered();
+
+    const plan = await handler(event(company, 'recordFailure'), clockAt(at('2027-01-12')));
+
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(world.stored(COMPANY_ID).record).toMatchObject({ phase: 'FAILED' });
+    expect(plan).toEqual({ action: 'end', phase: 'FAILED' });
+  });
+
+  test('SES throttles the ops email: the claim is released and the error propagates; the FAILED record stays', async () => {
+    const company = registered();
+    world.fail('SendEmail', sesThrottled);
+
+    await expect(handler(event(company, 'recordFailure'), clockAt(at('2027-01-12')))).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+    });
+
+    expect(world.ops('Delete')).toEqual(['Delete COMPANY#co-1|NOTICE#EVENT|1|ops']);
+    expect(world.has('COMPANY#co-1', 'NOTICE#EVENT|1|ops')).toBe(false);
+    expect(world.stored(COMPANY_ID).record).toMatchObject({ phase: 'FAILED', notifiedThrough: 1 });
+
+    // the retry: already FAILED (no second failure event); the email goes out
+    await handler(event(company, 'recordFailure'), clockAt(at('2027-01-12', '10:00:10.000Z')));
+    const stored = world.stored(COMPANY_ID).record;
+    expect(stored.history.filter((e) => e.type === 'WORKFLOW_FAILED')).toHaveLength(1);
+    expect(world.emails.map((e) => e.to)).toEqual([ENV.OPS_EMAIL]);
+    expect(stored.notifiedThrough).toBe(stored.history.length);
+  });
+});
+
+describe('transition continue', () => {
+  test('renames the execution (a fresh run of the same phase) and plans to start it', async () => {
+    const company = registered();
+    const now = at('2028-01-09', '10:00:00.000Z');
+
+    const plan = await handler(event(company, 'continue'), clockAt(now));
+
+    const stored = world.stored(COMPANY_ID).record;
+    const renamed = `co-1-c1-REGISTRATION-r${company.history.length + 1}`;
+    expect(stored.execution).toEqual({ phaseKey: 'REGISTRATION', name: renamed });
+    expect(stored.history.at(-1)).toMatchObject({
+      type: 'EXECUTION_CONTINUED',
+      details: { previousExecution: 'co-1-c1-REGISTRATION', execution: renamed },
+    });
+    expect(stored.phase).toBe('REGISTERED');
+    expect(world.item('COMPANY#co-1', 'PROFILE')?.executions).toEqual([renamed]); // listed for operations
+    expect(plan).toEqual({
+      action: 'advance',
+      next: { name: renamed, input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'REGISTRATION' } },
+    });
+  });
+});
+
+describe('transition is idempotent: only the execution that carries the phase changes the company', () => {
+  test.each<TransitionEvent['action']>(['escalate', 'issueCertificate', 'continue', 'recordFailure'])(
+    '%s from an execution that is no longer current is a no-op (no UpdateCommand)',
+    async (action) => {
+      // The company moved on to TRAINING; the REGISTRATION execution is stale.
+      const before = registered();
+      const training = Story.from(before).designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
+      world.putCompany(training, 4);
+      const now = at('2027-07-11', '00:00:02.000Z');
+      const stale = executionOf(before);
+
+      const plan = await handler(
+        { companyId: COMPANY_ID, execution: stale, action, error: { Error: 'X', Cause: 'y' } },
+        clockAt(now),
+      );
+
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(world.stored(COMPANY_ID)).toMatchObject({ version: 4, record: training });
+      expect(plan).toEqual({
+        action: 'advance',
+        next: { name: 'co-1-c1-TRAINING', input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'TRAINING' } },
+      });
+    },
+  );
+
+  test('escalate retried after it lapsed the company: nothing changes the second time', async () => {
+    const company = registered();
+    const now = at('2027-07-11', '00:00:02.000Z');
+    const first = await handler(event(company, 'escalate'), clockAt(now));
+    const afterFirst = world.stored(COMPANY_ID);
+
+    const second = await handler(event(company, 'escalate'), clockAt(at('2027-07-11', '00:00:09.000Z')));
+
+    expect(world.ops('Update')).toHaveLength(1);
+    expect(world.stored(COMPANY_ID)).toEqual(afterFirst);
+    expect(second).toEqual(first);
+  });
+});
+
+describe('transition under conditional-write conflicts', () => {
+  test('the record changed before the update: reloaded, decided again on the new record, retried', async () => {
+    // In TRAINING, past the exam deadline; the company replaces its trainee just before the escalation writes.
+    const training = Story.registered().designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
+    world.putCompany(training, 3);
+    const now = at('2027-07-11', '00:00:02.000Z');
+    const replacement = { name: 'Robin Replacement', email: 'robin@acme.example' };
+    world.before('Update', () =>
+      world.writeConcurrently(COMPANY_ID, { type: 'designateTrainee', trainee: replacement }, now),
+    );
+
+    await handler(event(training, 'escalate'), clockAt(now));
+
+    expect(world.journal).toEqual([
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`,
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`,
+    ]);
+    expect(updateValues().map((v) => v?.[':expected'])).toEqual([3, 4]);
+    expect(world.stored(COMPANY_ID)).toMatchObject({
+      version: 5,
+      record: {
+        phase: 'LAPSED',
+        trainee: replacement, // the concurrent change is not lost
+        lapsed: { phase: 'TRAINING', step: 'TRAINING_EXAM' },
+      },
+    });
+  });
+
+  test('the concurrent change moved the company on: the retry finds nothing left to do', async () => {
+    const company = registered();
+    const now = at('2027-07-11', '00:00:01.000Z');
+    // The designation arrives (late, but the API accepts it) between our load and our update.
+    world.before('Update', () =>
+      world.writeConcurrently(COMPANY_ID, { type: 'designateTrainee', trainee: TRAINEE }, now),
+    );
+
+    const plan = await handler(event(company, 'escalate'), clockAt(now));
+
+    expect(world.journal).toEqual([`Get ${PROFILE}`, `Update ${PROFILE}`, `Get ${PROFILE}`]);
+    expect(world.stored(COMPANY_ID)).toMatchObject({
+      version: 3,
+      record: { phase: 'TRAINING', lapsed: null },
+    });
+    expect(plan).toMatchObject({ action: 'advance', next: { name: 'co-1-c1-TRAINING' } });
+  });
+
+  test('conflicts on every attempt: ConflictError after 5 tries (a transient error the state machine retries)', async () => {
+    const company = registered();
+    const now = at('2027-07-11', '00:00:02.000Z');
+    world.before(
+      'Update',
+      () =>
+        world.writeConcurrently(
+          COMPANY_ID,
+          { type: 'recordNotifications', through: 1, reminderKeys: [] },
+          now,
+          'system',
+        ),
+      5,
+    );
+
+    const attempt = handler(event(company, 'escalate'), clockAt(now));
+
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toMatchObject({ name: 'ConflictError' });
+    expect(world.ops('Update')).toHaveLength(5);
+    expect(world.stored(COMPANY_ID).record.phase).toBe('REGISTERED');
+  });
+});
+
+describe('transition when the record is corrupt', () => {
+  test('an error that is not a domain refusal propagates (the state machine records the failure); nothing is written', async () => {
+    const company = registered();
+    const corrupt: Partial<Company> = structuredClone(company);
+    delete corrupt.history;
+    world.items.set(PROFILE, { ...world.item('COMPANY#co-1', 'PROFILE'), record: corrupt });
+
+    await expect(handler(event(company, 'escalate'), clockAt(at('2027-07-11')))).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
+
+describe('transition for a company that does not exist', () => {
+  test.each<TransitionEvent['action']>(['escalate', 'issueCertificate', 'continue', 'recordFailure'])(
+    '%s: NotFoundError, nothing written',
+    async (action) => {
+      const execution = { name: 'co-404-c1-REGISTRATION', startedAt: at('2027-01-10') };
+
+      const attempt = handler({ companyId: 'co-404', execution, action }); // no clock argument: the system clock
+
+      await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+      await expect(attempt).rejects.toThrow('company co-404 not found');
+      expect(world.journal).toEqual(['Get COMPANY#co-404|PROFILE']);
+    },
+  );
+});

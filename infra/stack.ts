@@ -1,7 +1,8 @@
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Data } from './constructs/data';
-import { Lifecycle } from './constructs/lifecycle';
+import { Api } from './constructs/api';
+import { Lifecycle, lifecycleStateMachine } from './constructs/lifecycle';
 import { Notifications } from './constructs/notifications';
 
 export interface SecorStackProps extends StackProps {
@@ -9,11 +10,12 @@ export interface SecorStackProps extends StackProps {
   retainData?: boolean;
 }
 
-/** The whole backend: data, notifications, the lifecycle (API and monitoring plug in beside them). */
+/** The whole backend: data, notifications, the HTTP API, the lifecycle (monitoring plugs in beside them). */
 export class SecorStack extends Stack {
   readonly data: Data;
   readonly notifications: Notifications;
   readonly lifecycle: Lifecycle;
+  readonly api: Api;
 
   constructor(scope: Construct, id: string, props: SecorStackProps = {}) {
     super(scope, id, props);
@@ -29,20 +31,20 @@ export class SecorStack extends Stack {
       allowedPattern: '^[^@\\s]+@[^@\\s]+$',
       constraintDescription: 'an email address',
     });
-    const apiUrl = new CfnParameter(this, 'PublicApiUrl', {
-      type: 'String',
-      default: 'https://api.example.invalid',
-      description: 'Base URL companies use for their status (shown in emails)',
-    });
     this.data = new Data(this, 'Data', { retain: props.retainData ?? true });
     this.notifications = new Notifications(this, 'Notifications', {
       senderAddress: sender.valueAsString,
       opsEmail: ops.valueAsString,
     });
+    this.api = new Api(this, 'Api', {
+      table: this.data.table,
+      notifications: this.notifications,
+      stateMachineArn: lifecycleStateMachine(this).arn,
+    });
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
       table: this.data.table,
       notifications: this.notifications,
-      publicApiUrl: apiUrl.valueAsString,
+      publicApiUrl: this.api.url.replace(/\/$/, ''),
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.lifecycle.stateMachine.stateMachineArn });

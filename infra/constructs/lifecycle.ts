@@ -83,6 +83,12 @@ export interface LifecycleProps {
   publicApiUrl: string;
 }
 
+/** The state machine's fixed name and ARN (known before it exists, so the API can be built first). */
+export function lifecycleStateMachine(scope: Construct): { name: string; arn: string } {
+  const name = `${Stack.of(scope).stackName}-CertificationLifecycle`;
+  return { name, arn: `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${name}` };
+}
+
 /** The CertificationLifecycle state machine and its task functions. */
 export class Lifecycle extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -93,10 +99,10 @@ export class Lifecycle extends Construct {
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     // A fixed name, so the definition and the functions can refer to the machine's ARN without a cycle.
-    this.stateMachineName = `${stack.stackName}-CertificationLifecycle`;
-    this.stateMachineArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${this.stateMachineName}`;
+    const { name, arn } = lifecycleStateMachine(this);
+    this.stateMachineName = name;
+    this.stateMachineArn = arn;
     const environment = {
       TABLE_NAME: props.table.tableName,
       SENDER_ADDRESS: props.notifications.senderAddress,

@@ -1,30 +1,63 @@
 /** The API against dynalite (real DynamoDB semantics) with Step Functions mocked: the HTTP contract in-process. */
 import * as path from 'node:path';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { LocalApiGateway, type LocalRequest } from '../../../local/api-gateway';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { AUTHORIZER_MODULE, LocalApiGateway, type LocalRequest } from '../../../local/api-gateway';
 import { ensureTable, startDynamo, type LocalDynamo } from '../../../local/services/dynamodb';
+import type { CompanyRepository, KeyRepository } from '../../../functions/lib/repository';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  key?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: Record<string, unknown>;
+  /** The body as sent (to check that it is JSON). */
+  raw: string;
+  headers: Record<string, string>;
+}
+
 export interface ApiFixture {
-  call(
-    method: string,
-    path: string,
-    options?: {
-      body?: unknown;
-      rawBody?: string;
-      key?: string;
-      headers?: Record<string, string>;
-      query?: Record<string, string>;
-    },
-  ): Promise<{ status: number; body: Record<string, unknown> }>;
-  sfn: ReturnType<typeof mockClient>;
+  call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
+  sfn: AwsClientStub<SFNClient>;
+  /** SES is mocked too: POST /ops/companies/{id}/reminders sends email. */
+  ses: AwsClientStub<SESv2Client>;
   opsKey: string;
+  table: string;
+  /** The repository the handlers use (on this file's table). */
+  repo: CompanyRepository;
+  keys: KeyRepository;
+  /**
+   * Sets the clock every API module reads at call time (company-service's `clock`, used by companies.ts and
+   * ops.ts, and certificates.ts's own `clock`) to a fixed instant; `null` restores the system clock.
+   */
+  setNow(iso: string | null): void;
+  /** Every item of the table (a Scan): to check what was, or was not, written. */
+  scan(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<ApiFixture> {
+export interface StartOptions {
+  /**
+   * Cache the authorizer's result per Authorization header, as API Gateway does (the authorizer is "cached by the
+   * Authorization header"): the fuzz tests send thousands of requests with the same few keys.
+   */
+  cacheAuthorizer?: boolean;
+  /** POWERTOOLS_LOG_LEVEL of the handlers (default WARN: unexpected 500s are logged). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+type AuthorizerHandler = (event: { headers?: Record<string, string | undefined> }) => Promise<unknown>;
+
+export async function startApi(options: StartOptions = {}): Promise<ApiFixture> {
   const dynamo: LocalDynamo = await startDynamo();
   const table = `secor-test-${Math.random().toString(36).slice(2, 8)}`;
   await ensureTable(dynamo.endpoint, table);
@@ -39,19 +72,71 @@ export async function startApi(): Promise<ApiFixture> {
     STATE_MACHINE_ARN:
       'arn:aws:states:ca-central-1:000000000000:stateMachine:SecorLifecycle-CertificationLifecycle',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
   });
   const sfn = mockClient(SFNClient);
   sfn.resolves({});
-  const gateway = new LocalApiGateway((m) => import(path.join(ROOT, m)));
+  const ses = mockClient(SESv2Client);
+  ses.resolves({ MessageId: 'local-message' });
+  // Powertools Metrics (disabled) still warns "No application metrics to publish" on every request: keep the
+  // test output readable. Every other warning and the logger's errors still print.
+  const { metrics } = await import('../../../functions/api/http');
+  const metricsConsole = (metrics as unknown as { console: Console }).console;
+  const warn = metricsConsole.warn.bind(metricsConsole);
+  metricsConsole.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('No application metrics')) warn(...args);
+  };
+  const load = async (m: string): Promise<{ handler: unknown }> => {
+    const mod = (await import(path.join(ROOT, m))) as { handler: unknown };
+    if (m !== AUTHORIZER_MODULE || !options.cacheAuthorizer) return mod;
+    const authorize = mod.handler as AuthorizerHandler;
+    const cache = new Map<string, Promise<unknown>>();
+    return {
+      handler: (event: { headers?: Record<string, string | undefined> }) => {
+        const identity = event.headers?.authorization ?? '';
+        let result = cache.get(identity);
+        if (!result) {
+          result = authorize(event);
+          cache.set(identity, result);
+        }
+        return result;
+      },
+    };
+  };
+  const gateway = new LocalApiGateway(load);
   // The ops key (IAM in AWS): registered like any key, with role ops.
   const { hashApiKey, newApiKey } = await import('../../../functions/api/principal');
-  const { KeyRepository } = await import('../../../functions/lib/repository');
+  const repository = await import('../../../functions/lib/repository');
+  const keys = new repository.KeyRepository(table);
   const opsKey = newApiKey('ops');
-  await new KeyRepository(table).put(hashApiKey(opsKey), { role: 'ops' });
+  await keys.put(hashApiKey(opsKey), { role: 'ops' });
+  const service = await import('../../../functions/api/company-service');
+  const certificates = await import('../../../functions/api/certificates');
+  const systemNow = service.clock.now;
+  const aws = await import('../../../functions/lib/aws');
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
   return {
     sfn,
+    ses,
     opsKey,
+    table,
+    repo: new repository.CompanyRepository(table),
+    keys,
+    setNow(iso) {
+      const now = iso === null ? systemNow : () => iso;
+      service.clock.now = now;
+      certificates.clock.now = now;
+    },
+    async scan() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await aws.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
     async call(method, p, options = {}) {
       const req: LocalRequest = {
         method,
@@ -71,10 +156,15 @@ export async function startApi(): Promise<ApiFixture> {
       return {
         status: res.statusCode,
         body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {},
+        raw: res.body,
+        headers: res.headers,
       };
     },
     async close() {
+      service.clock.now = systemNow;
+      certificates.clock.now = systemNow;
       sfn.restore();
+      ses.restore();
       await dynamo.close();
     },
   };

@@ -1,0 +1,366 @@
+/**
+ * Operations routes (GET /ops/companies with phase/overdue/limit/cursor, executions, reminders, redrive,
+ * GET /ops/companies/{id}) and the workflow client of the API: a stale task token is retried with the current one.
+ */
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  InvalidToken,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import {
+  designateTrainee,
+  expectError,
+  expectValidation,
+  getStatus,
+  newAssessor,
+  NOW,
+  runTransition,
+  signUp,
+  type TestCompany,
+} from './helpers';
+import { startApi, type ApiFixture } from './setup';
+
+let api: ApiFixture;
+let assessorKey: string;
+
+beforeAll(async () => {
+  api = await startApi();
+  api.setNow(NOW);
+  assessorKey = await newAssessor(api);
+}, 30_000);
+afterAll(() => api.close());
+afterEach(() => api.setNow(NOW));
+
+interface ListItem {
+  companyId: string;
+  legalName: string;
+  region: string;
+  phase: string;
+  nextDeadline: { step: string; dueOn: string } | null;
+  overdue: boolean;
+}
+interface ListBody {
+  items: ListItem[];
+  cursor?: string;
+}
+
+async function list(query: Record<string, string>): Promise<ListBody> {
+  const res = await api.call('GET', '/ops/companies', { key: api.opsKey, query });
+  if (res.status !== 200) throw new Error(`list ${JSON.stringify(query)}: ${res.status} ${res.raw}`);
+  return res.body as unknown as ListBody;
+}
+
+/** Every page of a listing, following the cursor. */
+async function listAll(query: Record<string, string>): Promise<{ items: ListItem[]; pages: number }> {
+  const items: ListItem[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await list({ ...query, ...(cursor ? { cursor } : {}) });
+    pages += 1;
+    expect(page.items.length).toBeLessThanOrEqual(Number(query.limit ?? 50));
+    items.push(...page.items);
+    cursor = page.cursor;
+    if (pages > 500) throw new Error('the cursor never ends');
+  } while (cursor);
+  return { items, pages };
+}
+
+describe('GET /ops/companies', () => {
+  let registered: TestCompany[];
+  let training: TestCompany;
+
+  beforeAll(async () => {
+    registered = [];
+    for (let i = 0; i < 5; i++) registered.push(await signUp(api));
+    training = await signUp(api);
+    await designateTrainee(api, training);
+  });
+
+  test('phase filter: items {companyId, legalName, region, phase, nextDeadline, overdue}', async () => {
+    const page = await list({ phase: 'REGISTERED', limit: '500' });
+    expect(page.cursor).toBeUndefined();
+    const mine = page.items.filter((i) => registered.some((c) => c.companyId === i.companyId));
+    expect(mine).toHaveLength(5);
+    for (const item of mine) {
+      expect(item).toEqual({
+        companyId: expect.any(String),
+        legalName: registered.find((c) => c.companyId === item.companyId)?.legalName,
+        region: 'AB',
+        phase: 'REGISTERED',
+        nextDeadline: { step: 'DESIGNATE_TRAINEE', dueOn: '2026-09-02' },
+        overdue: false,
+      });
+    }
+    expect(page.items.every((i) => i.phase === 'REGISTERED')).toBe(true);
+    expect(page.items.map((i) => i.companyId)).not.toContain(training.companyId);
+    const inTraining = await list({ phase: 'TRAINING' });
+    expect(inTraining.items.map((i) => i.companyId)).toContain(training.companyId);
+  });
+
+  test('limit and cursor: limit=1 pages through one phase, every company exactly once', async () => {
+    const all = (await list({ phase: 'REGISTERED', limit: '500' })).items.map((i) => i.companyId);
+    const paged = await listAll({ phase: 'REGISTERED', limit: '1' });
+    expect(paged.pages).toBeGreaterThanOrEqual(all.length);
+    expect(paged.items.map((i) => i.companyId)).toEqual(all);
+  });
+
+  test('limit and cursor across phases (no phase filter): the same companies as one big page', async () => {
+    const all = (await list({ limit: '500' })).items.map((i) => i.companyId);
+    expect(all).toEqual(expect.arrayContaining([training.companyId, ...registered.map((c) => c.companyId)]));
+    for (const limit of ['2', '3', '7']) {
+      const paged = await listAll({ limit });
+      expect(paged.items.map((i) => i.companyId)).toEqual(all);
+      expect(new Set(paged.items.map((i) => i.companyId)).size).toBe(all.length);
+    }
+  });
+
+  test('overdue=true lists companies whose deadline has passed (and were not escalated yet)', async () => {
+    expect((await list({ overdue: 'true', phase: 'REGISTERED' })).items).toEqual([]);
+    api.setNow('2026-09-03T08:00:00.000Z'); // the DESIGNATE_TRAINEE deadline 2026-09-02 has passed
+    const late = await signUp(api); // registered today: not overdue
+    const overdue = await listAll({ overdue: 'true', phase: 'REGISTERED', limit: '2' });
+    const ids = overdue.items.map((i) => i.companyId);
+    expect(ids).toEqual(expect.arrayContaining(registered.map((c) => c.companyId)));
+    expect(ids).not.toContain(late.companyId);
+    expect(
+      overdue.items.every((i) => i.overdue && i.nextDeadline !== null && i.nextDeadline.dueOn < '2026-09-03'),
+    ).toBe(true);
+    // Without a phase: every active phase (the TRAINING company's exam is due 2026-09-02 too).
+    const anyPhase = (await listAll({ overdue: 'true' })).items.map((i) => i.companyId);
+    expect(anyPhase).toEqual(expect.arrayContaining([...ids, training.companyId]));
+    expect(anyPhase).not.toContain(late.companyId);
+    // overdue=false is no filter; the flag still says which are overdue.
+    const everyone = (await list({ overdue: 'false', phase: 'REGISTERED', limit: '500' })).items;
+    expect(everyone.find((i) => i.companyId === late.companyId)?.overdue).toBe(false);
+    expect(everyone.find((i) => i.companyId === registered[0]?.companyId)?.overdue).toBe(true);
+  });
+
+  test('a withdrawn company is listed under WITHDRAWN, never as overdue', async () => {
+    const c = await signUp(api);
+    await api.call('POST', `/companies/${c.companyId}/withdrawal`, { key: c.apiKey, body: {} });
+    expect((await list({ phase: 'WITHDRAWN' })).items).toContainEqual(
+      expect.objectContaining({ companyId: c.companyId, nextDeadline: null, overdue: false }),
+    );
+    api.setNow('2030-01-01T00:00:00.000Z');
+    expect((await listAll({ overdue: 'true' })).items.map((i) => i.companyId)).not.toContain(c.companyId);
+  });
+
+  test.each([
+    ['limit', '0'],
+    ['limit', '501'],
+    ['limit', '-1'],
+    ['limit', '1.5'],
+    ['limit', 'ten'],
+    ['limit', ''],
+    ['phase', 'registered'],
+    ['phase', 'ACTIVE'],
+    ['phase', ''],
+    ['overdue', 'yes'],
+    ['overdue', 'TRUE'],
+    ['overdue', '1'],
+    ['overdue', ''],
+    ['cursor', '!!!'],
+    ['cursor', Buffer.from('not json').toString('base64url')],
+    ['cursor', 'eyJwaGFzZSI6MC'], // a truncated cursor
+  ])('%s=%j → 400 VALIDATION_FAILED at query:%s', async (name, value) => {
+    const res = await api.call('GET', '/ops/companies', { key: api.opsKey, query: { [name]: value } });
+    expectValidation(res, `query:${name}`);
+  });
+
+  test('limit 500 is the maximum accepted', async () => {
+    expect((await list({ limit: '500' })).items.length).toBeGreaterThan(0);
+  });
+});
+
+describe('GET /ops/companies/{companyId} and /executions', () => {
+  test('GET /ops/companies/{id} → 200 the same status as GET /companies/{id}', async () => {
+    const c = await signUp(api);
+    const ops = await api.call('GET', `/ops/companies/${c.companyId}`, { key: api.opsKey });
+    expect(ops.status).toBe(200);
+    expect(ops.body).toEqual((await api.call('GET', `/companies/${c.companyId}`, { key: c.apiKey })).body);
+  });
+
+  test('→ 200 {items:[{name, executionArn, phase, status, startedAt, stoppedAt?}]}, oldest first', async () => {
+    const c = await signUp(api);
+    await designateTrainee(api, c); // REGISTRATION → TRAINING: a second execution name
+    const arn = (name: string) =>
+      `arn:aws:states:ca-central-1:000000000000:execution:SecorLifecycle-CertificationLifecycle:${name}`;
+    const registration = `${c.companyId}-c1-REGISTRATION`;
+    const trainingExecution = `${c.companyId}-c1-TRAINING`;
+    api.sfn.on(DescribeExecutionCommand, { executionArn: arn(registration) }).resolves({
+      status: 'SUCCEEDED',
+      startDate: new Date('2026-03-02T15:00:00Z'),
+      stopDate: new Date('2026-03-02T15:00:05Z'),
+    });
+    api.sfn
+      .on(DescribeExecutionCommand, { executionArn: arn(trainingExecution) })
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    const res = await api.call('GET', `/ops/companies/${c.companyId}/executions`, { key: api.opsKey });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      items: [
+        {
+          name: registration,
+          executionArn: arn(registration),
+          phase: 'REGISTRATION',
+          status: 'SUCCEEDED',
+          startedAt: '2026-03-02T15:00:00.000Z',
+          stoppedAt: '2026-03-02T15:00:05.000Z',
+        },
+        {
+          name: trainingExecution,
+          executionArn: arn(trainingExecution),
+          phase: 'TRAINING',
+          status: 'NOT_STARTED',
+        },
+      ],
+    });
+  });
+});
+
+describe('POST /ops/companies/{companyId}/reminders', () => {
+  const emailsTo = (address: string) =>
+    api.ses
+      .commandCalls(SendEmailCommand)
+      .filter((c) => c.args[0].input.Destination?.ToAddresses?.[0] === address);
+
+  test('→ 202 {companyId, step, dueOn, sent}: the current step’s reminder, to the right person', async () => {
+    const c = await signUp(api, { contact: { name: 'Cleo', email: 'cleo@reminders.example' } });
+    const before = emailsTo('cleo@reminders.example').length;
+    const res = await api.call('POST', `/ops/companies/${c.companyId}/reminders`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      companyId: c.companyId,
+      step: 'DESIGNATE_TRAINEE',
+      dueOn: '2026-09-02',
+      sent: 1,
+    });
+    expect(emailsTo('cleo@reminders.example')).toHaveLength(before + 1);
+    // In TRAINING the exam reminder goes to the trainee.
+    await designateTrainee(api, c);
+    const exam = await api.call('POST', `/ops/companies/${c.companyId}/reminders`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expect(exam.body).toMatchObject({ step: 'TRAINING_EXAM', sent: 1 });
+    expect(emailsTo('terry@example.com').length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('no open step (WITHDRAWN) → 422 WRONG_PHASE', async () => {
+    const c = await signUp(api);
+    await api.call('POST', `/companies/${c.companyId}/withdrawal`, { key: c.apiKey, body: {} });
+    const res = await api.call('POST', `/ops/companies/${c.companyId}/reminders`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expectError(res, 422, 'WRONG_PHASE');
+  });
+});
+
+describe('POST /ops/companies/{companyId}/redrive', () => {
+  test('a FAILED company → 202 and its phase restarts in a new execution; again → 422 WRONG_PHASE', async () => {
+    const c = await signUp(api);
+    await runTransition(api, c.companyId, 'recordFailure'); // the workflow's RecordLifecycleFailure state
+    expect((await getStatus(api, c.companyId)).phase).toBe('FAILED');
+    const res = await api.call('POST', `/ops/companies/${c.companyId}/redrive`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      companyId: c.companyId,
+      phase: 'REGISTERED',
+      execution: expect.stringMatching(new RegExp(`^${c.companyId}-c1-REGISTRATION-r\\d+$`)),
+    });
+    const started = api.sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+    expect(started).toContain(res.body.execution);
+    expect((await getStatus(api, c.companyId)).phase).toBe('REGISTERED');
+    const again = await api.call('POST', `/ops/companies/${c.companyId}/redrive`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expect(expectError(again, 422, 'WRONG_PHASE').message).toMatch(/FAILED/);
+  });
+});
+
+describe('stale task token', () => {
+  /** Stores a waiting workflow task on the company, as await-step does. */
+  async function storeTask(companyId: string, token: string): Promise<void> {
+    const stored = await api.repo.load(companyId);
+    if (!stored) throw new Error('no company');
+    const ok = await api.repo.storeTaskToken(companyId, stored.version, {
+      token,
+      executionName: stored.company.execution.name,
+      executionStartedAt: NOW,
+      iteration: 0,
+      storedAt: NOW,
+    });
+    expect(ok).toBe(true);
+  }
+  const tokensSent = (prefix: string) =>
+    api.sfn
+      .commandCalls(SendTaskSuccessCommand)
+      .map((call) => call.args[0].input.taskToken ?? '')
+      .filter((t) => t.startsWith(prefix));
+
+  test('TaskTimedOut for the first token while a new one was stored → retried with the new token; 200', async () => {
+    const c = await signUp(api);
+    await storeTask(c.companyId, 'stale-1-first');
+    api.sfn.on(SendTaskSuccessCommand, { taskToken: 'stale-1-first' }).callsFake(async () => {
+      // Meanwhile the wait timed out and the workflow's reminder loop stored a new token.
+      await storeTask(c.companyId, 'stale-1-second');
+      throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
+    });
+    const res = await api.call('PUT', `/companies/${c.companyId}/trainee`, {
+      key: c.apiKey,
+      body: { name: 'Tia', email: 'tia@example.com' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.phase).toBe('TRAINING');
+    expect(tokensSent('stale-1-')).toEqual(['stale-1-first', 'stale-1-second']);
+    const second = api.sfn
+      .commandCalls(SendTaskSuccessCommand)
+      .find((call) => call.args[0].input.taskToken === 'stale-1-second');
+    expect(JSON.parse(second?.args[0].input.output ?? 'null')).toEqual(expect.any(Object));
+  });
+
+  test('InvalidToken on an exam attempt, with a new token stored → retried; 201', async () => {
+    const c = await signUp(api);
+    await designateTrainee(api, c);
+    await storeTask(c.companyId, 'stale-2-first');
+    api.sfn.on(SendTaskSuccessCommand, { taskToken: 'stale-2-first' }).callsFake(async () => {
+      await storeTask(c.companyId, 'stale-2-second');
+      throw new InvalidToken({ message: 'Invalid Token', $metadata: {} });
+    });
+    const res = await api.call('POST', `/companies/${c.companyId}/training/attempts`, {
+      key: assessorKey,
+      body: { score: 91 },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ attemptNumber: 1, passed: true });
+    expect(tokensSent('stale-2-')).toEqual(['stale-2-first', 'stale-2-second']);
+  });
+
+  test('a stale token and no newer one → no retry with the same token; the change is kept; 200', async () => {
+    const c = await signUp(api);
+    await storeTask(c.companyId, 'stale-3-only');
+    api.sfn
+      .on(SendTaskSuccessCommand, { taskToken: 'stale-3-only' })
+      .rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    const res = await api.call('PUT', `/companies/${c.companyId}/trainee`, {
+      key: c.apiKey,
+      body: { name: 'Tom', email: 'tom@example.com' },
+    });
+    expect(res.status).toBe(200);
+    expect(tokensSent('stale-3-')).toEqual(['stale-3-only']);
+    expect((await getStatus(api, c.companyId)).trainee?.name).toBe('Tom');
+  });
+});

@@ -32,8 +32,19 @@ function format(y: number, m: number, d: number): IsoDate {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+export function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Milliseconds at UTC midnight of a civil date (Date.UTC would move years 0–99 to 1900–1999). */
+function utcMidnight(y: number, m: number, d: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
+  return date.getTime();
 }
 
 /** The UTC calendar date of a timestamp. */
@@ -46,12 +57,12 @@ export function dateOf(timestamp: IsoTimestamp): IsoDate {
 /** Midnight UTC at the start of a date, as an ISO timestamp. */
 export function startOf(date: IsoDate): IsoTimestamp {
   const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y, m - 1, d)).toISOString();
+  return new Date(utcMidnight(y, m, d)).toISOString();
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
   const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y, m - 1, d) + days * DAY_MS).toISOString().slice(0, 10);
+  return new Date(utcMidnight(y, m, d) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 export function addMonths(date: IsoDate, months: number): IsoDate {

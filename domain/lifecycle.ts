@@ -32,6 +32,9 @@ import type {
   WorkflowEffect,
 } from './types';
 
+/** Trainee changes allowed in a lifecycle (bounds the record's history; operations can reset it). */
+export const MAX_TRAINEE_DESIGNATIONS = 20;
+
 export interface DecideContext {
   now: IsoTimestamp;
   by: Actor;
@@ -250,6 +253,14 @@ function designateTrainee(ch: Change, trainee: { name: string; email: string }):
     return ch.done(reentry ? 'start' : 'notify');
   }
   if (c.phase === 'TRAINING') {
+    if (c.trainee?.name === trainee.name && c.trainee.email === trainee.email) return ch.done(null); // no change
+    const designations = c.history.filter((e) => e.type === 'TRAINEE_DESIGNATED').length;
+    if (designations >= MAX_TRAINEE_DESIGNATIONS) {
+      throw new DomainError(
+        'NOT_ELIGIBLE',
+        `the trainee has been changed ${designations} times; contact operations to change it again`,
+      );
+    }
     // A different person takes the course: their attempts start afresh in a new attempt cycle.
     const changed = c.trainee?.name !== trainee.name;
     c.trainee = { name: trainee.name, email: trainee.email };

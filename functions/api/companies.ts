@@ -127,7 +127,11 @@ async function recordAudit({ params, principal, body }: RouteContext<AuditBody>)
   const audit = stored.company.audits.find((a) => a.auditId === auditId);
   if (!audit) throw new Error('audit not recorded');
   const issued = audit.passed && body.type !== 'maintenance' ? stored.company.certificate : null;
-  if (issued) metrics.addMetric('CertificatesIssued', MetricUnit.Count, 1);
+  if (issued) {
+    // Verifiable at once (the workflow's IssueCertificate writes the same item again, idempotently).
+    await repo.putCertificate(companyId, issued);
+    metrics.addMetric('CertificatesIssued', MetricUnit.Count, 1);
+  }
   return {
     status: 201,
     body: {

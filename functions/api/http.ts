@@ -20,6 +20,8 @@ import type { SchemaName } from './schemas';
 import { validate } from './validation';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Company ids this API issues (functions/api/company-service.ts newId('c')). */
+export const COMPANY_ID = /^c[0-9a-f]{20}$/;
 
 export const metrics = new Metrics({ namespace: 'SecorLifecycle', serviceName: 'secor-lifecycle' });
 
@@ -111,8 +113,17 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
       const principal = principalOf(event);
       const params = (event.pathParameters ?? {}) as Record<string, string>;
       authorize(principal, route.roles, params.companyId);
+      if (params.companyId !== undefined && !COMPANY_ID.test(params.companyId))
+        throw notFound(`company ${params.companyId.slice(0, 40)}`);
       const parsed = route.schema ? parseBody(event) : undefined;
-      const body = route.schema ? validate(route.schema, parsed ?? {}) : undefined;
+      // An empty body is {}; a JSON null is refused: with the required fields when there are some.
+      if (route.schema && parsed === null) {
+        validate(route.schema, {});
+        throw new HttpError(400, 'VALIDATION_FAILED', 'the body must be a JSON object', [
+          { path: '/', message: 'must be object' },
+        ]);
+      }
+      const body = route.schema ? validate(route.schema, parsed === undefined ? {} : parsed) : undefined;
       const ctx: RouteContext<unknown> = {
         body,
         principal,
@@ -191,10 +202,19 @@ function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV
   }) as MiddlewareObj;
   const inner = idempotency;
   const active = (r: Request) => Boolean((r.event as { idempotency?: unknown }).idempotency);
+  const acquired = new WeakSet<object>();
   return {
-    before: (r) => (active(r) && inner.before ? inner.before(r as Request) : undefined),
+    before: async (r) => {
+      if (!active(r) || !inner.before) return undefined;
+      const out = await inner.before(r as Request);
+      acquired.add(r.event); // this request holds the idempotency record (or replayed it)
+      return out;
+    },
     after: (r) => (active(r) && inner.after ? inner.after(r as Request) : undefined),
-    onError: (r) => (active(r) && inner.onError ? inner.onError(r as Request) : undefined),
+    // Only a request that acquired the record may release it: a request refused by the idempotency check
+    // itself (other body, still in progress) must not delete the first request's record.
+    onError: (r) =>
+      active(r) && acquired.has(r.event) && inner.onError ? inner.onError(r as Request) : undefined,
   };
 }
 

@@ -37,14 +37,6 @@ async function listCompanies({ query }: RouteContext<undefined>) {
     throw badQuery('overdue', 'must be true or false');
   }
   const overdue = query.overdue === 'true';
-  let cursor: Cursor = { phase: 0 };
-  if (query.cursor) {
-    try {
-      cursor = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')) as Cursor;
-    } catch {
-      throw badQuery('cursor', 'is not a cursor this API returned');
-    }
-  }
   const today = dateOf(clock.now());
   // Overdue: the deadline's day has passed (dueOn < today) and the workflow has not escalated yet.
   const phases: readonly Phase[] = query.phase
@@ -52,6 +44,7 @@ async function listCompanies({ query }: RouteContext<undefined>) {
     : overdue
       ? PHASES.filter((p) => isActivePhase(p))
       : PHASES;
+  const cursor = query.cursor ? parseCursor(query.cursor, phases.length) : { phase: 0 };
   const items = [];
   let next: Cursor | undefined;
   for (let i = cursor.phase; i < phases.length && items.length < limit; i++) {
@@ -83,6 +76,36 @@ async function listCompanies({ query }: RouteContext<undefined>) {
     status: 200,
     body: { items, ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}) },
   };
+}
+
+/** A cursor this API returned: {phase: index, key?: the index's LastEvaluatedKey (string attributes)}. */
+function parseCursor(raw: string, phases: number): Cursor {
+  const bad = () => badQuery('cursor', 'is not a cursor this API returned');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
+  const { phase, key } = value as { phase?: unknown; key?: unknown };
+  if (!Number.isInteger(phase) || (phase as number) < 0 || (phase as number) >= phases) throw bad();
+  if (key === undefined) return { phase: phase as number };
+  const keyNames = ['PK', 'SK', 'gsiPhase', 'gsiDue'];
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    Array.isArray(key) ||
+    Object.keys(key).length !== keyNames.length ||
+    !keyNames.every(
+      (k) =>
+        typeof (key as Record<string, unknown>)[k] === 'string' &&
+        ((key as Record<string, string>)[k] as string).length <= 1024,
+    )
+  ) {
+    throw bad();
+  }
+  return { phase: phase as number, key: key as Record<string, unknown> };
 }
 
 function executionArn(name: string): string {

@@ -13,7 +13,12 @@ const text = (max: number, extra: Schema = {}): Schema => ({
   ...extra,
 });
 const email: Schema = { type: 'string', format: 'email', maxLength: 254 };
-const date: Schema = { type: 'string', format: 'date', description: 'YYYY-MM-DD' };
+const date: Schema = {
+  type: 'string',
+  format: 'date',
+  pattern: '^(19|20|21)\\d{2}-',
+  description: 'YYYY-MM-DD (years 1900 to 2199)',
+};
 const percent: Schema = { type: 'number', minimum: 0, maximum: 100 };
 const object = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
   type: 'object',
@@ -26,7 +31,10 @@ const empty = object({});
 export const schemas = {
   SignUp: object(
     {
-      legalName: text(200, { description: 'The legal name; unique per region' }),
+      legalName: text(200, {
+        description: 'The legal name; unique per region (case, accents and punctuation do not matter)',
+        pattern: '[\\p{L}\\p{N}]',
+      }),
       region: { type: 'string', enum: [...REGIONS], description: 'Province or territory code' },
       employeeCount: { type: 'integer', minimum: 1, maximum: 1_000_000 },
       industry: text(100),

@@ -37,9 +37,12 @@ export async function sendDueNotices(
   const expiresAt = Math.floor(Date.parse(now) / 1000) + CLAIM_TTL_SECONDS;
   let sent = 0;
   for (const notice of notices) {
+    const addresses = new Set<string>();
     for (const recipient of new Set(notice.recipients)) {
       const to = recipientAddress(company, recipient);
-      if (!to) continue;
+      // One email per address: a trainee who is also the contact gets a notice once.
+      if (!to || addresses.has(to.toLowerCase())) continue;
+      addresses.add(to.toLowerCase());
       const claimKey = `${notice.key}|${recipient}`;
       if (!(await repo.claimNotification(company.companyId, claimKey, expiresAt))) continue;
       try {

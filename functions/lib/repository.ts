@@ -3,6 +3,7 @@
  * version for optimistic concurrency, the index attributes, and the task token of the workflow step waiting on
  * the company. Every write is conditional: nothing is lost to a concurrent writer.
  */
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Certificate, Company, Decision } from '../../domain';
@@ -34,6 +35,12 @@ export class ConflictError extends Error {
 
 /** A name claim older than this whose company item was never written is abandoned (a crashed sign-up). */
 export const CLAIM_TAKEOVER_MS = 60_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** The claim on a legal name in a region, hashed: a long name must never make a key DynamoDB refuses. */
+export const legalNameKey = (region: string, legalName: string) =>
+  `LEGALNAME#${region}#${sha256(normaliseLegalName(legalName))}`;
 
 export const companyKey = (companyId: string) => ({ PK: `COMPANY#${companyId}`, SK: 'PROFILE' });
 
@@ -93,7 +100,7 @@ export class CompanyRepository {
     now = Date.now(),
   ): Promise<StoredCompany> {
     const claimKey = {
-      PK: `LEGALNAME#${company.region}#${normaliseLegalName(company.legalName)}`,
+      PK: legalNameKey(company.region, company.legalName),
       SK: 'UNIQUE',
     };
     const conflict = () =>

@@ -71,7 +71,9 @@ export function renderNotice(
       subject = `${name}: SECOR exam attempt ${str(d.attemptNumber)} — ${str(d.score)}%, not passed`;
       lines.push(
         `The exam attempt ${str(d.attemptNumber)} scored ${str(d.score)}%; the pass mark is ${str(d.passMark)}%.`,
-        `You may retake the exam${due ? `; deadline: ${due}` : ''}.`,
+        company.training.enrolled
+          ? `You may retake the exam${due ? `; deadline: ${due}` : ''}.`
+          : 'No attempts are left in this attempt cycle: the trainee must re-enrol and repeat the course first.',
       );
       break;
     case 'attemptsExhausted':
@@ -160,7 +162,9 @@ export function renderNotice(
         `The deadline to ${STEP_LABEL[d.step as Step] ?? str(d.step)} was ${str(d.dueOn)}; it passed, so ${name} is now LAPSED.`,
         recipient === 'ops'
           ? `Company ${company.companyId} (${company.region}) lapsed in phase ${str(d.phase)}.`
-          : `You can re-enter at this step: ${what(d.step as Step)}`,
+          : d.step === 'TRAINING_EXAM'
+            ? `You can re-enter by re-enrolling the trainee: POST /companies/${company.companyId}/training/enrolments, then the exam.`
+            : `You can re-enter at this step: ${what(d.step as Step)}`,
       );
       break;
     case 'cancelled':

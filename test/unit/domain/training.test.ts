@@ -20,12 +20,12 @@ describe('designating the trainee', () => {
     expect(d.c.phaseEnteredAt).toBe(at('2027-02-01'));
   });
 
-  test('in TRAINING, the same person again changes nothing but the record of it', () => {
+  test('in TRAINING, the same person again changes nothing (no event, no new attempt cycle)', () => {
     const d = new Driver('AB').toTraining();
     d.exam(50, '2027-01-20');
     const decision = d.designate('2027-01-21');
     expect(decision.workflow).toBeNull();
-    expect(decision.events[0]?.details).toEqual({ name: TRAINEE.name, replaced: false });
+    expect(decision.events).toEqual([]);
     expect(d.c.training.attemptCycle).toBe(1);
   });
 

@@ -12,6 +12,7 @@ import {
   KeyRepository,
   NotFoundError,
   companyKey,
+  legalNameKey,
   normaliseLegalName,
   type PendingTask,
 } from '../../../functions/lib/repository';
@@ -58,14 +59,14 @@ describe('normaliseLegalName: case, accents, punctuation and spacing do not make
 
 describe('CompanyRepository.create', () => {
   const NOW = Date.parse('2027-01-10T10:00:00.000Z');
-  const CLAIM = 'LEGALNAME#AB#acme roofing ltd|UNIQUE';
+  const CLAIM = `${legalNameKey('AB', 'acme roofing ltd')}|UNIQUE`;
   const apiKeyItem = { PK: 'APIKEY#hash-1', SK: 'KEY', role: 'company', companyId: 'co-2' };
 
   /** co-1 claimed the name at `claimedAt`; its company item exists only if `written`. */
   async function claimedBy(claimedAt: number, written: boolean) {
     const company = Story.registered().company;
     world.items.set(CLAIM, {
-      PK: 'LEGALNAME#AB#acme roofing ltd',
+      PK: legalNameKey('AB', 'acme roofing ltd'),
       SK: 'UNIQUE',
       companyId: COMPANY_ID,
       claimedAt,
@@ -86,7 +87,12 @@ describe('CompanyRepository.create', () => {
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts[0]).toEqual({
       TableName: ENV.TABLE_NAME,
-      Item: { PK: 'LEGALNAME#AB#acme roofing ltd', SK: 'UNIQUE', companyId: COMPANY_ID, claimedAt: NOW },
+      Item: {
+        PK: legalNameKey('AB', 'acme roofing ltd'),
+        SK: 'UNIQUE',
+        companyId: COMPANY_ID,
+        claimedAt: NOW,
+      },
       ConditionExpression: 'attribute_not_exists(PK)',
     });
     expect(puts[1]).toEqual({
@@ -133,7 +139,9 @@ describe('CompanyRepository.create', () => {
     const bc = Story.registered('2027-01-10', { region: 'BC', companyId: 'co-2' }).company;
 
     await expect(repo.create(bc, [], NOW)).resolves.toMatchObject({ version: 1 });
-    expect(world.items.get('LEGALNAME#BC#acme roofing ltd|UNIQUE')).toMatchObject({ companyId: 'co-2' });
+    expect(world.items.get(`${legalNameKey('BC', 'acme roofing ltd')}|UNIQUE`)).toMatchObject({
+      companyId: 'co-2',
+    });
   });
 
   test('a claim whose company was never written is taken over once it is older than CLAIM_TAKEOVER_MS', async () => {
@@ -152,7 +160,7 @@ describe('CompanyRepository.create', () => {
     ]);
     expect(ddb.commandCalls(PutCommand)[1]?.args[0].input).toEqual({
       TableName: ENV.TABLE_NAME,
-      Item: { PK: 'LEGALNAME#AB#acme roofing ltd', SK: 'UNIQUE', companyId: 'co-2', claimedAt: NOW },
+      Item: { PK: legalNameKey('AB', 'acme roofing ltd'), SK: 'UNIQUE', companyId: 'co-2', claimedAt: NOW },
       ConditionExpression: 'companyId = :owner',
       ExpressionAttributeValues: { ':owner': COMPANY_ID },
     });
@@ -172,7 +180,7 @@ describe('CompanyRepository.create', () => {
   });
 
   test('a claim item without an owner is never taken over', async () => {
-    world.items.set(CLAIM, { PK: 'LEGALNAME#AB#acme roofing ltd', SK: 'UNIQUE' });
+    world.items.set(CLAIM, { PK: legalNameKey('AB', 'acme roofing ltd'), SK: 'UNIQUE' });
 
     await expect(repo.create(twin(), [], NOW)).rejects.toBeInstanceOf(ConflictError);
     expect(world.ops('Get')).toEqual([`Get ${CLAIM}`]);
@@ -185,7 +193,7 @@ describe('CompanyRepository.create', () => {
       .before('Put', () => undefined)
       .before('Put', () => {
         world.items.set(CLAIM, {
-          PK: 'LEGALNAME#AB#acme roofing ltd',
+          PK: legalNameKey('AB', 'acme roofing ltd'),
           SK: 'UNIQUE',
           companyId: 'co-3',
           claimedAt: NOW,

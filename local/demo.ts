@@ -81,7 +81,15 @@ async function main(): Promise<void> {
   const emailsSince = async () => {
     const all = await outbox(ctx);
     const fresh = all.filter((e, i) => !seen.has(`${i}`) && (seen.add(`${i}`), true));
-    for (const e of fresh) say(`    ✉  ${e.destination.to.join(', ')}: ${e.subject}`);
+    const reminders = fresh.filter((e) => e.subject.startsWith('Reminder'));
+    for (const e of fresh.filter((m) => !m.subject.startsWith('Reminder')))
+      say(`    ✉  ${e.destination.to.join(', ')}: ${e.subject}`);
+    if (reminders.length > 0) {
+      const first = reminders[0] as Email;
+      say(`    ✉  ${first.destination.to.join(', ')}: ${first.subject}`);
+      if (reminders.length > 1)
+        say(`    ✉  … and ${reminders.length - 1} more reminder(s) on the policy's cadence`);
+    }
     return fresh;
   };
   for (const [i] of (await outbox(ctx)).entries()) seen.add(`${i}`);

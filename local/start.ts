@@ -75,6 +75,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     STATE_MACHINE_ARN: lifecycle.stateMachineArn,
     PUBLIC_API_URL: `http://127.0.0.1:${port}`,
     POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_DEV: 'true',
   });

@@ -153,6 +153,8 @@ export function decide(
       return recordNotifications(change, command.through, command.reminderKeys);
     case 'recordFailure':
       return recordFailure(change, command.cause);
+    case 'recordEmailFeedback':
+      return recordEmailFeedback(change, command);
     case 'redrive':
       return redrive(change);
     case 'continueExecution':
@@ -797,6 +799,41 @@ function recordFailure(ch: Change, cause: string): Decision {
   c.failure = { phase: c.phase, cause: cause.slice(0, 1000), at: ch.ctx.now };
   c.phase = 'FAILED';
   ch.emit('WORKFLOW_FAILED', { phase: c.failure.phase, execution: c.execution.name, cause: c.failure.cause });
+  return ch.done(null);
+}
+
+/** Longest reason kept on an EMAIL_BOUNCED / EMAIL_COMPLAINED event. */
+export const MAX_EMAIL_FEEDBACK_DETAIL = 200;
+
+/**
+ * SES reported a bounce or a complaint for an email to one of the company's recipients: flag the record (staff
+ * see that reminders may not be arriving) and append the event. Allowed in every phase — feedback arrives after
+ * the fact. The event names the recipient's role and a short reason, never an address.
+ */
+function recordEmailFeedback(
+  ch: Change,
+  command: Extract<Command, { type: 'recordEmailFeedback' }>,
+): Decision {
+  const c = ch.company;
+  const type = command.feedback === 'bounce' ? 'EMAIL_BOUNCED' : 'EMAIL_COMPLAINED';
+  const messageId = command.messageId || undefined;
+  if (
+    messageId &&
+    c.history.some(
+      (e) =>
+        e.type === type && e.details?.messageId === messageId && e.details.recipient === command.recipient,
+    )
+  ) {
+    throw new DomainError('CONFLICT', `the ${command.feedback} of message ${messageId} is already recorded`);
+  }
+  const reason =
+    command.detail
+      .replace(/[^\s<>@]+@[^\s<>@]+/g, '<address>')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, MAX_EMAIL_FEEDBACK_DETAIL) || command.feedback;
+  c.emailIssue = { kind: command.feedback, recipient: command.recipient, at: ch.ctx.now };
+  ch.emit(type, { recipient: command.recipient, reason, ...(messageId ? { messageId } : {}) });
   return ch.done(null);
 }
 

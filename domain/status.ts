@@ -59,6 +59,8 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
     lapsed: c.lapsed,
     failure: c.failure,
     withdrawal: c.withdrawal,
+    // Shown only when SES reported a bounce or complaint: the company's emails may not be arriving.
+    ...(c.emailIssue ? { emailIssue: c.emailIssue } : {}),
     execution: c.execution.name,
     history: c.history.map((e) => ({
       at: e.at,

@@ -29,6 +29,16 @@ export type Step =
 
 export type Recipient = 'trainee' | 'contact' | 'ops';
 
+/** What SES reported back about an email: it bounced, or its recipient marked it as spam. */
+export type EmailFeedback = 'bounce' | 'complaint';
+
+/** The latest bounce or complaint on an email to the company: its reminders may not be arriving. */
+export interface EmailIssue {
+  kind: EmailFeedback;
+  recipient: Recipient;
+  at: IsoTimestamp;
+}
+
 /** Who caused a change: `public`, `company`, `assessor:<id>`, `ops`, or `system` (the workflow). */
 export type Actor = 'public' | 'company' | 'ops' | 'system' | `assessor:${string}`;
 
@@ -177,6 +187,8 @@ export interface Company {
   remindersSent: string[];
   /** History events before this index have had their emails sent (see notices.ts). */
   notifiedThrough?: number;
+  /** Set when SES reports a bounce or complaint for an email to the company (absent on older records). */
+  emailIssue?: EmailIssue | null;
   history: HistoryEvent[];
 }
 
@@ -218,6 +230,15 @@ export type Command =
   | { type: 'recordReminder'; key: string }
   | { type: 'recordNotifications'; through: number; reminderKeys: string[] }
   | { type: 'recordFailure'; cause: string }
+  | {
+      type: 'recordEmailFeedback';
+      feedback: EmailFeedback;
+      recipient: Recipient;
+      /** A short reason (bounce type, complaint type); never an email address. */
+      detail: string;
+      /** The SES message id: the same feedback delivered twice is recorded once. */
+      messageId?: string;
+    }
   | { type: 'redrive' }
   | { type: 'continueExecution' };
 

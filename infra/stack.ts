@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Data } from './constructs/data';
 import { Api } from './constructs/api';
 import { Lifecycle, lifecycleStateMachine } from './constructs/lifecycle';
+import { Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
 
 export interface SecorStackProps extends StackProps {
@@ -10,12 +11,13 @@ export interface SecorStackProps extends StackProps {
   retainData?: boolean;
 }
 
-/** The whole backend: data, notifications, the HTTP API, the lifecycle (monitoring plugs in beside them). */
+/** The whole backend: data, notifications, the HTTP API, the lifecycle, and their monitoring. */
 export class SecorStack extends Stack {
   readonly data: Data;
   readonly notifications: Notifications;
   readonly lifecycle: Lifecycle;
   readonly api: Api;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SecorStackProps = {}) {
     super(scope, id, props);
@@ -35,6 +37,7 @@ export class SecorStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       senderAddress: sender.valueAsString,
       opsEmail: ops.valueAsString,
+      table: this.data.table,
     });
     this.api = new Api(this, 'Api', {
       table: this.data.table,
@@ -45,6 +48,27 @@ export class SecorStack extends Stack {
       table: this.data.table,
       notifications: this.notifications,
       publicApiUrl: this.api.url.replace(/\/$/, ''),
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.lifecycle.stateMachine,
+      executionLogGroup: this.lifecycle.logGroup,
+      functions: {
+        'task progress': this.lifecycle.functions.progress,
+        'task await': this.lifecycle.functions.await,
+        'task transition': this.lifecycle.functions.transition,
+        'ses feedback': this.notifications.feedbackFunction,
+        ...Object.fromEntries(
+          Object.entries(this.api.functions).map(([entry, fn]) => [
+            `api ${entry.replace(/^.*\//, '').replace(/\.ts$/, '')}`,
+            fn,
+          ]),
+        ),
+      },
+      httpApi: this.api.httpApi,
+      table: this.data.table,
+      configurationSetName: this.notifications.configurationSet.configurationSetName,
+      // Alarms go to the operations address that already receives escalations and workflow failures.
+      alarmEmail: ops.valueAsString,
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.lifecycle.stateMachine.stateMachineArn });

@@ -208,7 +208,20 @@ export class LocalStepFunctions {
       case 'GetExecutionHistory': {
         const e = this.find(String(body.executionArn));
         const events = body.reverseOrder ? [...e.history].reverse() : e.history;
-        return { events: events.map((h) => ({ ...h, timestamp: Date.parse(h.timestamp) / 1000 })) };
+        // The state's name where Step Functions puts it, so that the AWS SDK keeps it.
+        const stateDetails = (h: HistoryEvent) =>
+          h.type.endsWith('StateEntered')
+            ? { stateEnteredEventDetails: { name: h.details?.name } }
+            : h.type.endsWith('StateExited')
+              ? { stateExitedEventDetails: { name: h.details?.name } }
+              : {};
+        return {
+          events: events.map((h) => ({
+            ...h,
+            ...stateDetails(h),
+            timestamp: Date.parse(h.timestamp) / 1000,
+          })),
+        };
       }
       case 'StopExecution': {
         const e = this.find(String(body.executionArn));
@@ -377,6 +390,11 @@ export class LocalStepFunctions {
     this.inflight += 1;
     const started = performance.now();
     try {
+      // Failure injection (tests): SECOR_FAIL_TASK names a state that fails while <dataDir>/fail-task exists.
+      const dataDir = this.options.journal ? path.dirname(this.options.journal) : process.env.SECOR_DATA_DIR;
+      if (process.env.SECOR_FAIL_TASK === state && dataDir && existsSync(path.join(dataDir, 'fail-task'))) {
+        throw Object.assign(new Error(`injected failure in ${state}`), { name: 'InjectedFailure' });
+      }
       if (module === 'states:startExecution') return await this.startNext(input as Record<string, JSONValue>);
       const handler = (await this.options.load(module)).handler as TaskHandler;
       const raw = input as Record<string, JSONValue>;

@@ -2,7 +2,12 @@
  * Operations routes (/ops/*; IAM-authorized in AWS, the ops key on the local runtime): list and inspect
  * companies, their executions, resend the current reminder, redrive a failed phase, issue assessor keys.
  */
-import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { dateOf, isActivePhase, PHASES, type Notice, type Phase } from '../../domain';
 import { sfn } from '../lib/aws';
 import { config } from '../lib/env';
@@ -11,7 +16,7 @@ import { recipientAddress } from '../lib/notify';
 import { IndexRepository } from '../lib/repository';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
-import { HttpError } from './errors';
+import { HttpError, notFound } from './errors';
 import { createApi, type RouteContext, type Routes } from './http';
 import { hashApiKey, newApiKey } from './principal';
 
@@ -64,6 +69,8 @@ async function listCompanies({ query }: RouteContext<undefined>) {
         ...(c.maintenanceYear ? { maintenanceYear: c.maintenanceYear } : {}),
         nextDeadline: c.nextStep && c.nextDueOn ? { step: c.nextStep, dueOn: c.nextDueOn } : null,
         overdue: isOverdue,
+        // A bounce or complaint SES reported: this company's reminders may not be arriving.
+        ...(c.emailIssue ? { emailIssue: c.emailIssue } : {}),
       });
     }
     if (page.cursor) {
@@ -133,6 +140,41 @@ async function listExecutions({ params }: RouteContext<undefined>) {
       if (!(e instanceof ExecutionDoesNotExist)) throw e;
       items.push({ name, executionArn: arn, phase, status: 'NOT_STARTED' });
     }
+  }
+  return { status: 200, body: { items } };
+}
+
+/** The state a history event names (state entered or exited), if any. */
+function stateOf(event: HistoryEvent): string | undefined {
+  return event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
+}
+
+/** An execution's history, state by state: one of the company's own executions only. */
+async function executionHistory({ params }: RouteContext<undefined>) {
+  const stored = await loadCompany(params.companyId as string);
+  const name = params.name as string;
+  const names = stored.executions?.length ? stored.executions : [stored.company.execution.name];
+  if (!names.includes(name)) throw notFound(`execution ${name.slice(0, 80)}`);
+  const items = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: executionArn(name), maxResults: 1000, nextToken }),
+      );
+      for (const event of page.events ?? []) {
+        const state = stateOf(event);
+        items.push({
+          timestamp: event.timestamp?.toISOString(),
+          type: event.type,
+          ...(state !== undefined ? { state } : {}),
+        });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken && items.length < 10_000);
+  } catch (e) {
+    // A phase recorded but never started (or forgotten by the local runtime after a restart): no history.
+    if (!(e instanceof ExecutionDoesNotExist)) throw e;
   }
   return { status: 200, body: { items } };
 }
@@ -207,6 +249,7 @@ export const routes: Routes = {
   'GET /ops/companies': { roles: ['ops'], handle: listCompanies },
   'GET /ops/companies/{companyId}': { roles: ['ops'], handle: getCompany },
   'GET /ops/companies/{companyId}/executions': { roles: ['ops'], handle: listExecutions },
+  'GET /ops/companies/{companyId}/executions/{name}/history': { roles: ['ops'], handle: executionHistory },
   'POST /ops/companies/{companyId}/reminders': {
     roles: ['ops'],
     schema: 'Empty',

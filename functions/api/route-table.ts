@@ -34,6 +34,7 @@ export const ROUTES: RouteBinding[] = [
   { routeKey: 'GET /ops/companies', auth: 'iam', module: OPS },
   { routeKey: 'GET /ops/companies/{companyId}', auth: 'iam', module: OPS },
   { routeKey: 'GET /ops/companies/{companyId}/executions', auth: 'iam', module: OPS },
+  { routeKey: 'GET /ops/companies/{companyId}/executions/{name}/history', auth: 'iam', module: OPS },
   { routeKey: 'POST /ops/companies/{companyId}/reminders', auth: 'iam', module: OPS },
   { routeKey: 'POST /ops/companies/{companyId}/redrive', auth: 'iam', module: OPS },
   { routeKey: 'POST /ops/assessors', auth: 'iam', module: OPS },

@@ -5,6 +5,7 @@
 import { decide, noticesDue, policies, type Company, type Notice, type Recipient } from '../../domain';
 import { config } from './env';
 import { sendEmail } from './mailer';
+import { countLifecycleEvents, countReminderSent } from './metrics';
 import { renderNotice } from '../notifications/templates';
 import type { CompanyRepository, StoredCompany } from './repository';
 
@@ -52,6 +53,7 @@ export async function sendDueNotices(
           recipient,
         });
         sent += 1;
+        if (notice.kind === 'reminder') countReminderSent();
       } catch (e) {
         await repo.releaseNotification(company.companyId, claimKey);
         throw e;
@@ -60,8 +62,12 @@ export async function sendDueNotices(
   }
   const through = company.history.length;
   const reminderKeys = notices.filter((n) => n.kind === 'reminder').map((n) => n.key);
-  const { stored: after } = await repo.mutate(company.companyId, (s) =>
-    decide(s.company, { type: 'recordNotifications', through, reminderKeys }, { now, by: 'system' }),
-  );
+  let watermark = 0;
+  const { stored: after } = await repo.mutate(company.companyId, (s) => {
+    watermark = s.company.notifiedThrough ?? 0;
+    return decide(s.company, { type: 'recordNotifications', through, reminderKeys }, { now, by: 'system' });
+  });
+  // The events this write moved the watermark past: each is counted once (the write is conditional).
+  countLifecycleEvents(after.company.history.slice(watermark, after.company.notifiedThrough ?? 0));
   return { stored: after, sent };
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Certificate, Company, Decision } from '../../domain';
+import type { Certificate, Company, Decision, EmailIssue } from '../../domain';
 import { dynamo } from './aws';
 import { config } from './env';
 
@@ -65,6 +65,8 @@ function indexAttributes(c: Company) {
     nextDueOn: c.nextDeadline?.dueOn,
     gsiPhase: c.phase,
     gsiDue: `${c.nextDeadline?.dueOn ?? '9999-12-31'}#${c.companyId}`,
+    // Projected into byPhase for the ops list; removed once cleared (null), untouched on records without it.
+    ...(c.emailIssue !== undefined ? { emailIssue: c.emailIssue ?? undefined } : {}),
   };
 }
 
@@ -316,6 +318,7 @@ export interface CompanyListItem {
   maintenanceYear?: number;
   nextStep?: string;
   nextDueOn?: string;
+  emailIssue?: EmailIssue;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { planNext, policies, type Plan } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
+import { flushMetrics } from '../lib/metrics';
 import { sendDueNotices } from '../lib/notify';
 import { CompanyRepository, NotFoundError } from '../lib/repository';
 import type { TaskEvent } from './types';
@@ -24,5 +25,6 @@ export async function handler(event: TaskEvent, clock = systemClock): Promise<Pl
     emailsSent: sent,
     plan: plan.action,
   });
+  flushMetrics();
   return plan;
 }

@@ -6,6 +6,7 @@
 import { decide, isDomainError, planNext, policies, type Command, type Plan } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
+import { flushMetrics } from '../lib/metrics';
 import { sendDueNotices } from '../lib/notify';
 import { CompanyRepository } from '../lib/repository';
 import type { TaskEvent } from './types';
@@ -57,5 +58,6 @@ export async function handler(event: TransitionEvent, clock = systemClock): Prom
     phase: latest.company.phase,
     plan: plan.action,
   });
+  flushMetrics();
   return plan;
 }

@@ -78,7 +78,7 @@ export class Api extends Construct {
             item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
             index('byPhase'),
             states(['StartExecution', 'SendTaskSuccess'], props.stateMachineArn),
-            states(['DescribeExecution'], executionArns),
+            states(['DescribeExecution', 'GetExecutionHistory'], executionArns),
           ],
           ses: true,
         },
@@ -103,7 +103,7 @@ export class Api extends Construct {
           // cdk-nag names the resource with CloudFormation pseudo parameters in angle brackets.
           id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-CertificationLifecycle:*]`,
           reason:
-            'DescribeExecution on the executions of the lifecycle state machine only (names are per company).',
+            'DescribeExecution and GetExecutionHistory on the executions of the lifecycle state machine only (names are per company).',
         });
       }
     }

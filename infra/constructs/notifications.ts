@@ -1,17 +1,25 @@
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Arn, Fn, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Arn, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { TaskFunction } from './lifecycle';
 
 export interface NotificationsProps {
   /** The verified sender address (a stack parameter). */
   senderAddress: string;
   /** Where escalations and failures go (a stack parameter). */
   opsEmail: string;
+  /** The company table: bounces and complaints are recorded on the company the email was about. */
+  table: dynamodb.ITableV2;
 }
 
 /**
  * Email: the sender identity and an SES configuration set (for sending metrics and bounce/complaint events).
+ * The configuration set publishes BOUNCE and COMPLAINT events to the default EventBridge bus; a rule sends them
+ * to the SES feedback function (functions/tasks/ses-feedback.ts), which flags the company.
  * The email content for every step is rendered by our own code (functions/notifications/templates.ts), the
  * same in AWS and against the local SES outbox.
  */
@@ -20,6 +28,9 @@ export class Notifications extends Construct {
   readonly identity: ses.EmailIdentity;
   readonly senderAddress: string;
   readonly opsEmail: string;
+  /** Records SES bounces and complaints on the company (EventBridge → Lambda). */
+  readonly feedbackFunction: TaskFunction;
+  readonly feedbackRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -33,6 +44,45 @@ export class Notifications extends Construct {
     this.identity = new ses.EmailIdentity(this, 'Sender', {
       identity: ses.Identity.email(props.senderAddress),
       configurationSet: this.configurationSet,
+    });
+
+    // Bounces and complaints → the default bus (the only bus SES event destinations may use) → the handler.
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.configurationSet.addEventDestination('FeedbackToEventBridge', {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+    this.feedbackFunction = new TaskFunction(this, 'SesFeedbackFunction', {
+      entry: 'functions/tasks/ses-feedback.ts',
+      description: 'SES feedback: record bounces and complaints on the company',
+      environment: { TABLE_NAME: props.table.tableName },
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+    });
+    // CompanyRepository.mutate: a consistent read, then a conditional update. Nothing else.
+    this.feedbackFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.feedbackRule = new events.Rule(this, 'FeedbackRule', {
+      description: 'SES bounces and complaints of the SECOR configuration set → the SES feedback function',
+      eventBus: defaultBus,
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received'],
+        // Only this stack's emails: other configuration sets of the account publish to the same bus.
+        detail: {
+          mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } },
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.feedbackFunction, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
     });
   }
 

@@ -19,7 +19,11 @@ export class RuntimeProcess {
   private child?: ChildProcess;
   output = '';
 
-  constructor(readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'secor-e2e-'))) {}
+  constructor(
+    readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'secor-e2e-')),
+    /** Extra environment for the runtime process (e.g. SECOR_FAIL_TASK). */
+    readonly env: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<this> {
     this.output = '';
@@ -35,6 +39,7 @@ export class RuntimeProcess {
           SECOR_SES_PORT: '0',
           SECOR_DATA_DIR: this.dataDir,
           NODE_ENV: 'production',
+          ...this.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

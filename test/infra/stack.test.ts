@@ -206,14 +206,16 @@ const stateMachineArn = () =>
   `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName()}`;
 
 describe('Lambda task functions', () => {
-  test('exactly the three task functions (besides the five API functions)', () => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 3 + 5);
+  test('exactly the three task functions (besides the five API functions and the SES feedback function)', () => {
+    synth.template.resourceCountIs('AWS::Lambda::Function', 3 + 5 + 1);
     const ids = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([, r]) => String(r.Metadata?.['secor:handler'] ?? '').startsWith('functions/tasks/'))
       .map(([id]) => id)
       .sort();
-    expect(ids).toEqual(FUNCTIONS.map(functionId).sort());
+    expect(ids).toEqual(
+      [...FUNCTIONS.map(functionId), logicalId(synth.stack.notifications.feedbackFunction)].sort(),
+    );
   });
 
   test.each(FUNCTIONS)('%s: Node.js 24 on arm64 with active X-Ray tracing', (key) => {
@@ -544,6 +546,7 @@ describe('cdk-nag AwsSolutions', () => {
       [
         ...FUNCTIONS.map((k) => synth.stack.lifecycle.functions[k].role?.node.path),
         ...Object.values(synth.stack.api.functions).map((f) => f.role?.node.path),
+        synth.stack.notifications.feedbackFunction.role?.node.path,
         synth.stack.lifecycle.stateMachine.node.path,
       ].sort(),
     );

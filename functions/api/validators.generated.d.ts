@@ -1,0 +1,5 @@
+import type { ValidateFunction } from 'ajv';
+import type { SchemaName } from './schemas';
+
+declare const validators: Record<SchemaName, ValidateFunction>;
+export = validators;

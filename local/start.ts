@@ -26,6 +26,13 @@ export interface Runtime {
   sfnUrl: string;
   opsKey: string;
   dataDir: string;
+  /** The local Step Functions counters (executions started, state transitions, Lambda task invocations). */
+  stats(): {
+    executionsStarted: number;
+    transitions: number;
+    lambdaInvocations: number;
+    lambdaMillis: number;
+  };
   close(): Promise<void>;
 }
 
@@ -227,6 +234,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sfnUrl,
     opsKey,
     dataDir,
+    stats: () => ({ ...sfn.stats }),
     async close() {
       saveClock();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -49,6 +49,7 @@ interface Options {
   skipLoad?: boolean;
   skipScale?: boolean;
   skipOverdue?: boolean;
+  reportOnly?: boolean;
   out: string;
 }
 
@@ -89,6 +90,10 @@ async function main(): Promise<void> {
     .option('--skip-load', 'skip the HTTP load test')
     .option('--skip-scale', 'skip the scale run')
     .option('--skip-overdue', 'skip the overdue-query measurement')
+    .option(
+      '--report-only',
+      'measure nothing: rewrite PERFORMANCE.md and print the tables from the results file',
+    )
     .option('--out <file>', 'results file', path.join(__dirname, 'results.json'))
     .parse();
   const o = program.opts<Options>();
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
     scale: o.skipScale,
     overdue: o.skipOverdue,
   };
-  const runs = (s: Section) => (only ? only.includes(s) : !skip[s]);
+  const runs = (s: Section) => !o.reportOnly && (only ? only.includes(s) : !skip[s]);
 
   const t0 = performance.now();
   const m = machine();
@@ -111,15 +116,18 @@ async function main(): Promise<void> {
     ? (JSON.parse(readFileSync(o.out, 'utf8')) as Results)
     : {};
   process.stderr.write(`SECOR benchmarks on ${machineLine(m)}\n`);
+  if (o.reportOnly && !previous.generatedAt) program.error(`--report-only: no results in ${o.out}`);
   // Sections not run this time keep their last results (each says when it was measured).
-  const results: Results = {
-    ...previous,
-    generatedAt: new Date().toISOString(),
-    machine: m,
-    wallSeconds: 0,
-    options: { ...o, out: path.relative(process.cwd(), o.out) },
-    measuredAt: { ...previous.measuredAt },
-  };
+  const results: Results = o.reportOnly
+    ? (previous as Results)
+    : {
+        ...previous,
+        generatedAt: new Date().toISOString(),
+        machine: m,
+        wallSeconds: 0,
+        options: { ...o, out: path.relative(process.cwd(), o.out) },
+        measuredAt: { ...previous.measuredAt },
+      };
   const stamp = (s: string) => ((results.measuredAt as Record<string, string>)[s] = new Date().toISOString());
 
   if (runs('cost')) {
@@ -182,9 +190,10 @@ async function main(): Promise<void> {
     });
     stamp('overdue');
   }
-  results.wallSeconds = Math.round((performance.now() - t0) / 1000);
-
-  writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+  if (!o.reportOnly) {
+    results.wallSeconds = Math.round((performance.now() - t0) / 1000);
+    writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+  }
   const markdown = report(results);
   // Formatted as the repository's Prettier config formats markdown, so `prettier --check .` stays clean.
   const performanceFile = path.join(__dirname, 'PERFORMANCE.md');
@@ -201,7 +210,7 @@ async function main(): Promise<void> {
   const prettierOptions = (await resolveConfig(performanceFile)) ?? {};
   writeFileSync(performanceFile, await format(performanceMd, { ...prettierOptions, parser: 'markdown' }));
   process.stdout.write(
-    `\n${markdown}\n\nWrote ${path.relative(process.cwd(), o.out)} and bench/PERFORMANCE.md\n`,
+    `\n${markdown}\n\nWrote ${o.reportOnly ? '' : `${path.relative(process.cwd(), o.out)} and `}bench/PERFORMANCE.md\n`,
   );
 }
 

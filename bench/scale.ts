@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ApiClient, pool } from './lib/client';
 import { childMain, progress, round } from './lib/child';
 import { happyCycle } from './paths';
@@ -42,10 +42,24 @@ export interface ScaleResult {
   failedExecutions: number;
 }
 
-/** Times the clock advances apart from the API calls. */
+/** Times the clock advances apart from the API calls, and keeps each company's calls (for diagnosis). */
 class TimedApiClient extends ApiClient {
   clockMs = 0;
   timersFired = 0;
+  readonly calls = new Map<string, string[]>();
+
+  override async call<T>(method: string, path: string, body?: unknown, key?: string) {
+    const res = await super.call<T>(method, path, body, key);
+    const id = /^\/companies\/(c[0-9a-f]{20})/.exec(path)?.[1];
+    if (id && method !== 'GET') {
+      const list = this.calls.get(id) ?? [];
+      list.push(
+        `${new Date().toISOString()} ${method} ${path.replace(`/companies/${id}`, '') || '/'} → ${res.status} ${JSON.stringify(res.body).slice(0, 80)}`,
+      );
+      this.calls.set(id, list);
+    }
+    return res;
+  }
 
   override async advance(days: number): Promise<string> {
     const t0 = performance.now();
@@ -101,26 +115,40 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
     steps.forEach(([s, at], i) => (stepSeconds[s] = round(((steps[i + 1]?.[1] ?? ended) - at) / 1000, 1)));
 
     // No company left unfinished: each holds its second certificate, in cycle 2's first maintenance year.
-    let unfinished = 0;
-    const unfinishedDetails: Record<string, unknown>[] = [];
-    await pool(companies, options.concurrency, async (c) => {
-      const s = await api.ok<{ phase: string; cycle: number; history: { type: string; at: string }[] }>(
-        'GET',
-        `/companies/${c.id}`,
-        undefined,
-        c.key,
-      );
-      if (s.phase === 'MAINTENANCE' && s.cycle === 2) return;
-      unfinished += 1;
-      if (unfinishedDetails.length < 5) {
-        const { history, ...rest } = s;
-        unfinishedDetails.push({ ...rest, history: history.slice(-6) });
-      }
-    });
     const sfn = new SFNClient({
       endpoint: rt.sfnUrl,
       region: 'ca-central-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    let unfinished = 0;
+    const unfinishedDetails: Record<string, unknown>[] = [];
+    await pool(companies, options.concurrency, async (c) => {
+      const s = await api.ok<{ phase: string; cycle: number }>('GET', `/companies/${c.id}`, undefined, c.key);
+      if (s.phase === 'MAINTENANCE' && s.cycle === 2) return;
+      unfinished += 1;
+      if (unfinishedDetails.length < 5) {
+        const executions = await api.ok<{ items: { name: string; status: string; executionArn: string }[] }>(
+          'GET',
+          `/ops/companies/${c.id}/executions`,
+          undefined,
+          rt.opsKey,
+        );
+        // The last finished executions' states, as Step Functions recorded them.
+        const histories: Record<string, string[]> = {};
+        for (const e of executions.items.filter((x) => x.status !== 'NOT_STARTED').slice(-2)) {
+          const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn }));
+          histories[e.name.slice(22)] = (h.events ?? []).map(
+            (ev) =>
+              `${ev.timestamp?.toISOString()} ${String(ev.type)} ${ev.stateEnteredEventDetails?.name ?? ''}`,
+          );
+        }
+        unfinishedDetails.push({
+          ...s,
+          executions: executions.items.map((e) => `${e.name.slice(22)} ${e.status}`),
+          histories,
+          calls: api.calls.get(c.id) ?? [],
+        });
+      }
     });
     const { synthesizeLifecycle } = await import('../local/synthesized');
     const failed = await sfn.send(

@@ -4,8 +4,8 @@
  * projection — is served alternately by:
  *
  * - the stack: the Lambda handler of functions/api/companies.ts (Logger context injection, Metrics flush,
- *   error mapping, request parsing and role checks, idempotency pass-through; Tracer is inactive outside
- *   Lambda, so X-Ray segment capture is not in the figure) fed an API Gateway v2 event, as Lambda calls it;
+ *   error mapping, request parsing and role checks, idempotency pass-through) fed an API Gateway v2 event, as
+ *   Lambda calls it;
  * - the bare business function: the route's `handle` with the already-parsed context, its body serialised to
  *   JSON (what any handler must do to answer).
  *

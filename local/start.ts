@@ -82,9 +82,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     STATE_MACHINE_ARN: lifecycle.stateMachineArn,
     PUBLIC_API_URL: `http://127.0.0.1:${port}`,
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
   });
 
   // 5. Step Functions: the synthesized definition, its tasks running the real handler modules.

@@ -7,8 +7,6 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
@@ -26,8 +24,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const COMPANY_ID = /^c[0-9a-f]{20}$/;
 
 export const metrics = new Metrics({ namespace: 'SecorLifecycle', serviceName: 'secor-lifecycle' });
-/** X-Ray subsegments per request (off on the local runtime: POWERTOOLS_TRACE_ENABLED=false). */
-export const tracer = new Tracer({ serviceName: 'secor-lifecycle', captureHTTPsRequests: false });
+/*
+ * No Powertools Tracer: Lambda active tracing already records every invocation in X-Ray, and the Tracer's
+ * handler subsegment was its only use here, at 96 KB of X-Ray SDK per bundle and ~20 ms of cold start
+ * (bench: `npm run bench -- --only cold`). Add it back (or ADOT) when per-call subsegments are needed.
+ */
 
 /** The authorizer's context as API Gateway passes it (Lambda authorizer, or IAM on /ops/*). */
 export type ApiEvent = APIGatewayProxyEventV2 & {
@@ -233,7 +234,6 @@ export function createApi(routes: Routes) {
   };
   return middy<ApiEvent, APIGatewayProxyResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics))
     .use(errorHandler)
     .use(requestParser(routes))

@@ -72,7 +72,6 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
     STATE_MACHINE_ARN:
       'arn:aws:states:ca-central-1:000000000000:stateMachine:SecorLifecycle-CertificationLifecycle',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
   });
   const sfn = mockClient(SFNClient);

@@ -77,8 +77,11 @@ async function measure(options: { path: PathName }): Promise<CycleCounts> {
     const startDay = await api.today();
     meter.reset();
     meter.counting = true;
-    if (options.path === 'happy') await happyCycle(actors, 1);
-    else await worstCycle(actors, new Records(TABLE_NAME));
+    if (options.path === 'happy') {
+      const failures = new Map<string, string>();
+      await happyCycle(actors, 1, failures);
+      if (failures.size) throw new Error(`happy path refused: ${[...failures.values()].join('; ')}`);
+    } else await worstCycle(actors, new Records(TABLE_NAME));
     await api.advance(0);
     meter.counting = false;
     const stats = rt.stats();

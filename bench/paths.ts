@@ -138,13 +138,28 @@ async function audit(
   );
 }
 
-/** `count` companies through the happy path, each step for all of them at once (at most `concurrency`). */
-export async function happyCycle(a: Actors, count: number): Promise<CompanyHandle[]> {
+/**
+ * `count` companies through the happy path, each step for all of them at once (at most `concurrency`). A
+ * company whose step is refused is not retried: the refusal is kept in `failures` (by company id) and the
+ * company skips the later steps, so one stranded company is reported rather than ending the run.
+ */
+export async function happyCycle(
+  a: Actors,
+  count: number,
+  failures = new Map<string, string>(),
+): Promise<CompanyHandle[]> {
   const { api } = a;
   const companies: CompanyHandle[] = [];
   const each = async (step: string, fn: (c: CompanyHandle) => Promise<unknown>) => {
     a.onStep?.(step);
-    await pool(companies, a.concurrency, async (c) => void (await fn(c)));
+    await pool(companies, a.concurrency, async (c) => {
+      if (failures.has(c.id)) return;
+      try {
+        await fn(c);
+      } catch (e) {
+        failures.set(c.id, `${step}: ${(e as Error).message}`);
+      }
+    });
   };
   a.onStep?.('sign-up');
   await pool(

@@ -92,6 +92,7 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
     const before = rt.stats();
     const steps: [string, number][] = [];
     const started = performance.now();
+    const failures = new Map<string, string>();
     const companies = await happyCycle(
       {
         api,
@@ -106,6 +107,7 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
         },
       },
       options.companies,
+      failures,
     );
     const ended = performance.now();
     const apiRequests = api.requests;
@@ -143,6 +145,7 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
           );
         }
         unfinishedDetails.push({
+          refused: failures.get(c.id),
           ...s,
           executions: executions.items.map((e) => `${e.name.slice(22)} ${e.status}`),
           histories,

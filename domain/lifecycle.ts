@@ -54,7 +54,10 @@ export function isActivePhase(phase: Phase): phase is ActivePhase {
   return ACTIVE_PHASES.includes(phase);
 }
 
-export function phaseKeyOf(phase: ActivePhase, maintenanceYear: 2 | 3 | null): PhaseKey {
+/** The phases an execution carries (CERTIFIED is passed through within the decision that issues a certificate). */
+export type ExecutionPhase = Exclude<ActivePhase, 'CERTIFIED'>;
+
+export function phaseKeyOf(phase: ExecutionPhase, maintenanceYear: 2 | 3 | null): PhaseKey {
   switch (phase) {
     case 'REGISTERED':
       return 'REGISTRATION';
@@ -91,8 +94,15 @@ class Change {
     this.company.history.push(event);
   }
 
+  /** Passes through CERTIFIED (an event in the history); the decision goes on into the next phase at once. */
+  certified(): void {
+    const from = this.company.phase;
+    this.company.phase = 'CERTIFIED';
+    this.emit('PHASE_ENTERED', { from, phase: 'CERTIFIED' });
+  }
+
   /** Moves to a new active phase; the phase's execution is the first of its name unless `rerun`. */
-  enter(phase: ActivePhase, options: { maintenanceYear?: 2 | 3; rerun?: boolean } = {}): void {
+  enter(phase: ExecutionPhase, options: { maintenanceYear?: 2 | 3; rerun?: boolean } = {}): void {
     const from = this.company.phase;
     const c = this.company;
     c.phase = phase;
@@ -145,8 +155,6 @@ export function decide(
       return withdraw(change, command.reason ?? null);
     case 'deadlinePassed':
       return deadlinePassed(change);
-    case 'beginMaintenance':
-      return beginMaintenance(change);
     case 'recordReminder':
       return recordReminder(change, command.key);
     case 'recordNotifications':
@@ -580,7 +588,10 @@ function issueCertificate(ch: Change, command: AuditCommand, rerun: boolean): Ce
     issuedOn,
     expiresOn: certificate.expiresOn,
   });
-  ch.enter('CERTIFIED', { rerun });
+  // Certified, and at once in the certificate's first maintenance year (its year 2): one decision, so no
+  // execution runs for the instant in between.
+  ch.certified();
+  ch.enter('MAINTENANCE', { maintenanceYear: 2, rerun });
   c.nextDeadline = maintenanceDeadline(ch.policy, issuedOn, 2);
   return certificate;
 }
@@ -630,11 +641,7 @@ function certificationAudit(ch: Change, command: AuditCommand): Decision {
 function maintenanceAudit(ch: Change, command: AuditCommand): Decision {
   const c = ch.company;
   const deadline = c.nextDeadline;
-  if (
-    (c.phase !== 'MAINTENANCE' && c.phase !== 'CERTIFIED') ||
-    !deadline ||
-    deadline.step !== 'MAINTENANCE_AUDIT'
-  ) {
+  if (c.phase !== 'MAINTENANCE' || !deadline || deadline.step !== 'MAINTENANCE_AUDIT') {
     throw wrongPhase(c, 'maintenance audits are filed in certificate years 2 and 3 (phase MAINTENANCE)');
   }
   const year = deadline.maintenanceYear ?? 2;
@@ -738,7 +745,7 @@ function deadlinePassed(ch: Change): Decision {
   c.nextDeadline = null;
   c.maintenanceYear = null;
   c.phaseEnteredAt = ch.ctx.now;
-  if (fromPhase === 'CERTIFIED' || fromPhase === 'MAINTENANCE') {
+  if (fromPhase === 'MAINTENANCE') {
     c.phase = 'CANCELLED';
     if (c.certificate) c.certificate.status = 'cancelled';
     ch.emit('CANCELLED', {
@@ -753,15 +760,6 @@ function deadlinePassed(ch: Change): Decision {
   c.lapsed = { phase: fromPhase, step: deadline.step, dueOn: deadline.dueOn };
   if (fromPhase === 'RECERTIFICATION' && c.certificate) c.certificate.status = 'lapsed';
   ch.emit('LAPSED', { phase: fromPhase, step: deadline.step, dueOn: deadline.dueOn });
-  return ch.done(null);
-}
-
-function beginMaintenance(ch: Change): Decision {
-  const c = ch.company;
-  if (c.phase !== 'CERTIFIED') throw wrongPhase(c, 'maintenance begins once the certificate is issued');
-  const deadline = c.nextDeadline;
-  ch.enter('MAINTENANCE', { maintenanceYear: 2 });
-  c.nextDeadline = deadline;
   return ch.done(null);
 }
 
@@ -841,7 +839,7 @@ function redrive(ch: Change): Decision {
   const c = ch.company;
   if (c.phase !== 'FAILED' || !c.failure)
     throw wrongPhase(c, 'only a company whose workflow FAILED can be redriven');
-  const phase = c.failure.phase as ActivePhase;
+  const phase = c.failure.phase as ExecutionPhase; // recorded from an active phase; never CERTIFIED (passed through)
   const year = c.maintenanceYear;
   ch.emit('REDRIVEN', { phase, previousExecution: c.execution.name });
   ch.enter(phase, { rerun: true, ...(year ? { maintenanceYear: year } : {}) });

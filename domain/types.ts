@@ -148,7 +148,6 @@ export type PhaseKey =
   | 'TRAINING'
   | 'IMPLEMENTATION'
   | 'CERTIFICATION_AUDIT'
-  | 'CERTIFIED'
   | 'MAINTENANCE2'
   | 'MAINTENANCE3'
   | 'RECERTIFICATION';
@@ -226,7 +225,6 @@ export type Command =
     }
   | { type: 'withdraw'; reason?: string | null }
   | { type: 'deadlinePassed' }
-  | { type: 'beginMaintenance' }
   | { type: 'recordReminder'; key: string }
   | { type: 'recordNotifications'; through: number; reminderKeys: string[] }
   | { type: 'recordFailure'; cause: string }

@@ -42,8 +42,11 @@ export type Plan =
   | { action: 'escalate' }
   /** The record moved to another execution (next phase, re-entry, continuation): start it and end. */
   | { action: 'advance'; next: NextExecution }
-  /** This execution is old (or has looped long): continue the phase in a fresh execution. */
-  | { action: 'continue' }
+  /**
+   * This execution is old (or has looped long): continue the phase in a fresh execution (the progress task
+   * does it, then plans `advance`). Carries the iteration like every plan that loops through a progress task.
+   */
+  | { action: 'continue'; iteration: number }
   /** Nothing left to do for this execution (withdrawn, lapsed, cancelled, failed). */
   | { action: 'end'; phase: string };
 
@@ -83,7 +86,7 @@ export function planNext(
   if (isPastDue(deadline, now)) return { action: 'escalate' };
   if (noticesDue(company, policy, now).length > 0) return { action: 'notify', iteration };
   const cap = Date.parse(execution.startedAt) + MAX_EXECUTION_DAYS * 86_400_000;
-  if (Date.parse(now) >= cap || iteration > MAX_ITERATIONS) return { action: 'continue' };
+  if (Date.parse(now) >= cap || iteration > MAX_ITERATIONS) return { action: 'continue', iteration };
   const wake = Math.min(
     Date.parse(nextWakeAt(company, policy, now) ?? startOf(addDays(deadline.dueOn, 1))),
     cap,

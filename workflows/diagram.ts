@@ -4,11 +4,18 @@
  */
 import { PHASE_FRAGMENTS } from './lifecycle';
 
+interface Condition {
+  Variable?: string;
+  StringEquals?: string;
+  And?: Condition[];
+  Or?: Condition[];
+}
+
 interface State {
   Type: string;
   Next?: string;
   Default?: string;
-  Choices?: { Next: string; StringEquals?: string; Variable?: string }[];
+  Choices?: (Condition & { Next: string })[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
 }
 
@@ -18,6 +25,16 @@ export interface Definition {
 }
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
+
+/** An edge label: the plan action(s) a rule tests (the phase key is evident from the target's subgraph). */
+function labelOf(c: Condition): string {
+  if (c.And)
+    return c.And.filter((x) => x.Variable !== '$.phaseKey')
+      .map(labelOf)
+      .join(' ');
+  if (c.Or) return c.Or.map(labelOf).join(' / ');
+  return c.StringEquals ?? '';
+}
 
 function shape(name: string, s: State): string {
   switch (s.Type) {
@@ -38,26 +55,11 @@ export function renderMermaid(def: Definition): string {
   const lines = ['flowchart TD'];
   const grouped = new Set<string>();
   for (const spec of PHASE_FRAGMENTS) {
-    const members = [
-      spec.start,
-      spec.route,
-      spec.await,
-      spec.check,
-      spec.window,
-      spec.escalate,
-      spec.continue,
-    ].filter((n) => def.States[n]);
+    const members = [spec.route, spec.await, spec.check, spec.window, spec.escalate].filter(
+      (n) => def.States[n],
+    );
     lines.push(`  subgraph ${spec.fragment}`);
     for (const n of members) {
-      lines.push(`    ${shape(n, def.States[n] as State)}`);
-      grouped.add(n);
-    }
-    lines.push('  end');
-  }
-  const certified = ['IssueCertificate', 'RouteCertifiedStep'].filter((n) => def.States[n]);
-  if (certified.length) {
-    lines.push('  subgraph Certified');
-    for (const n of certified) {
       lines.push(`    ${shape(n, def.States[n] as State)}`);
       grouped.add(n);
     }
@@ -69,7 +71,7 @@ export function renderMermaid(def: Definition): string {
     const from = id(n);
     if (s.Next) edges.add(`  ${from} --> ${id(s.Next)}`);
     for (const c of s.Choices ?? []) {
-      const label = c.StringEquals ?? '';
+      const label = labelOf(c);
       edges.add(`  ${from} -->|${label}| ${id(c.Next)}`);
     }
     if (s.Default) edges.add(`  ${from} -.->|otherwise| ${id(s.Default)}`);

@@ -1,17 +1,21 @@
 /**
  * The `CertificationLifecycle` state machine: one execution per company phase, built from one small fragment
- * per phase. Every phase fragment is the same loop, driven by the domain's plan (domain/workflow-plan.ts):
+ * per phase. Every execution starts the same way and every phase fragment is the same loop, driven by the
+ * domain's plan (domain/workflow-plan.ts):
  *
- *   Start<Phase> → Route<Phase>Step ─await──→ Await<Step> (callback, timeout = next reminder/deadline) ─┐
- *                        ↑  ├─sleep──→ WaitFor<Phase>Window (until the window opens) → Check<Phase>Progress
- *                        │  ├─notify─→ Check<Phase>Progress (send emails, plan again) ───────────────────┤
- *                        │  ├─escalate→ <Escalate> (lapse / cancel) ─────────────────────────────────────┤
- *                        │  ├─continue→ Continue<Phase>Execution (a fresh execution, same phase) ────────┤
- *                        └──┴─────────────────────────────────────────────────────────────────────────────┘
- *                           ├─advance→ StartNextExecution (deterministic name; AlreadyExists = success)
- *                           └─end────→ PhaseEnded
+ *   StartPhase (emails due, plan) → RoutePhase (phase + plan) ─┬─await──→ Await<Step> (callback, timeout = next
+ *                                                              │          reminder/deadline) ─→ Route<Phase>Step
+ *   Route<Phase>Step ─await─→ Await<Step> ─────────────────────┤
+ *         ↑         ├─sleep──→ WaitFor<Phase>Window (until the window opens) → Check<Phase>Progress
+ *         │         ├─notify / continue → Check<Phase>Progress (send emails; an old execution continues in a
+ *         │         │                     fresh one) ──────────────────────────────────────────────┤
+ *         │         ├─escalate→ <Escalate> (lapse / cancel) ──────────────────────────────────────┤
+ *         └─────────┴──────────────────────────────────────────────────────────────────────────────┘
+ *                   ├─advance→ StartNextExecution (deterministic name; AlreadyExists = success)
+ *                   └─end────→ PhaseEnded
  *
- * Certified is shorter: IssueCertificate → StartNextExecution. Every Lambda task retries service errors with
+ * Transitions are the bill: an execution that is started, waits for its person and hands over costs five
+ * (StartPhase, RoutePhase, Await, Route, StartNextExecution). Every Lambda task retries service errors with
  * backoff and jitter and catches everything else into RecordLifecycleFailure → LifecycleFailed (alarmed).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -40,13 +44,11 @@ export interface LifecycleDefinitionProps {
 export interface PhaseFragmentSpec {
   phaseKey: PhaseKey;
   fragment: string;
-  start: string;
   route: string;
   await: string;
   check: string;
   window: string;
   escalate: string;
-  continue: string;
 }
 
 const loopFragment = (
@@ -54,27 +56,18 @@ const loopFragment = (
   fragment: string,
   awaitName: string,
   escalate: string,
-  start = `Start${fragment}`,
 ): PhaseFragmentSpec => ({
   phaseKey,
   fragment,
-  start,
   route: `Route${fragment}Step`,
   await: awaitName,
   check: `Check${fragment}Progress`,
   window: `WaitFor${fragment}Window`,
   escalate,
-  continue: `Continue${fragment}Execution`,
 });
 
 export const PHASE_FRAGMENTS: PhaseFragmentSpec[] = [
-  loopFragment(
-    'REGISTRATION',
-    'Registration',
-    'AwaitTraineeDesignation',
-    'LapseRegistration',
-    'SendWelcomeEmail',
-  ),
+  loopFragment('REGISTRATION', 'Registration', 'AwaitTraineeDesignation', 'LapseRegistration'),
   loopFragment('TRAINING', 'Training', 'AwaitExamResult', 'LapseTraining'),
   loopFragment('IMPLEMENTATION', 'Implementation', 'AwaitProgramSubmission', 'LapseImplementation'),
   loopFragment(
@@ -90,8 +83,8 @@ export const PHASE_FRAGMENTS: PhaseFragmentSpec[] = [
 
 /** Shared state names. */
 export const STATES = {
+  startPhase: 'StartPhase',
   routePhase: 'RoutePhase',
-  issueCertificate: 'IssueCertificate',
   startNext: 'StartNextExecution',
   alreadyStarted: 'NextExecutionAlreadyStarted',
   phaseEnded: 'PhaseEnded',
@@ -235,24 +228,29 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
   startNext.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const unknownPlan = new sfn.Pass(s, STATES.unknownPlan, {
-    comment: 'A plan action this definition does not know: record it as a failure.',
+    comment: 'A plan action (or a phase key) this definition does not know: record it as a failure.',
     parameters: {
       Error: 'UnknownPlan',
-      Cause: sfn.JsonPath.format('unknown plan action {}', sfn.JsonPath.stringAt(`${PLAN}.action`)),
+      Cause: sfn.JsonPath.format(
+        'unknown plan action {} for phase key {}',
+        sfn.JsonPath.stringAt(`${PLAN}.action`),
+        sfn.JsonPath.stringAt('$.phaseKey'),
+      ),
     },
     resultPath: '$.error',
   });
   unknownPlan.next(recordFailure);
 
+  // Every execution starts here: send what is due, plan, and go straight to the phase's next state.
+  const start = lambdaTask(STATES.startPhase, fns.progress, base);
   const router = new sfn.Choice(s, STATES.routePhase, {
-    comment: 'One execution per phase: go to its fragment.',
+    comment: 'The first plan of an execution: to the phase fragment state it names.',
   });
+  start.next(router);
 
   for (const spec of PHASE_FRAGMENTS) {
-    const start = lambdaTask(spec.start, fns.progress, base);
     const check = lambdaTask(spec.check, fns.progress, withIteration);
     const escalate = lambdaTask(spec.escalate, fns.transition, { ...base, action: 'escalate' });
-    const cont = lambdaTask(spec.continue, fns.transition, { ...base, action: 'continue' });
     const awaitStep = new tasks.LambdaInvoke(s, spec.await, {
       lambdaFunction: fns.await,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -279,38 +277,29 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
       time: sfn.WaitTime.timestampPath(`${PLAN}.wakeAt`),
       comment: 'The step cannot be done before its window opens (minimum implementation, maintenance year).',
     });
+    // `continue` goes through Check<Phase>Progress, whose task moves an old execution's phase to a fresh one.
     const route = new sfn.Choice(s, spec.route)
       .when(planIs('await'), awaitStep)
       .when(planIs('sleep'), wait)
-      .when(planIs('notify'), check)
+      .when(sfn.Condition.or(planIs('notify'), planIs('continue')), check)
       .when(planIs('escalate'), escalate)
-      .when(planIs('continue'), cont)
       .when(planIs('advance'), startNext)
       .when(planIs('end'), phaseEnded)
       .otherwise(unknownPlan);
-    start.next(route);
     check.next(route);
     awaitStep.next(route);
     wait.next(check);
     escalate.next(route);
-    cont.next(route);
-    router.when(sfn.Condition.stringEquals('$.phaseKey', spec.phaseKey), start);
+    const inPhase = (c: sfn.Condition) =>
+      sfn.Condition.and(sfn.Condition.stringEquals('$.phaseKey', spec.phaseKey), c);
+    router
+      .when(inPhase(planIs('await')), awaitStep)
+      .when(inPhase(planIs('sleep')), wait)
+      .when(inPhase(sfn.Condition.or(planIs('notify'), planIs('continue'))), check)
+      .when(inPhase(planIs('escalate')), escalate);
   }
-
-  const issue = lambdaTask(STATES.issueCertificate, fns.transition, { ...base, action: 'issueCertificate' });
-  const routeCertified = new sfn.Choice(s, 'RouteCertifiedStep')
-    .when(planIs('advance'), startNext)
-    .when(planIs('end'), phaseEnded)
-    .otherwise(unknownPlan);
-  issue.next(routeCertified);
-  router.when(sfn.Condition.stringEquals('$.phaseKey', 'CERTIFIED'), issue);
-  router.otherwise(
-    new sfn.Fail(s, 'RejectUnknownPhase', {
-      error: 'UnknownPhase',
-      causePath: sfn.JsonPath.format('unknown phaseKey {}', sfn.JsonPath.stringAt('$.phaseKey')),
-    }),
-  );
-  return router;
+  router.when(planIs('advance'), startNext).when(planIs('end'), phaseEnded).otherwise(unknownPlan);
+  return start;
 }
 
 function planIs(action: string): sfn.Condition {

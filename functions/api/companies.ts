@@ -128,7 +128,7 @@ async function recordAudit({ params, principal, body }: RouteContext<AuditBody>)
   if (!audit) throw new Error('audit not recorded');
   const issued = audit.passed && body.type !== 'maintenance' ? stored.company.certificate : null;
   if (issued) {
-    // Verifiable at once (the workflow's IssueCertificate writes the same item again, idempotently).
+    // Verifiable at once: the public lookup item (GSI byCertificate), written once the audit is saved.
     await repo.putCertificate(companyId, issued);
     metrics.addMetric('CertificatesIssued', MetricUnit.Count, 1);
   }

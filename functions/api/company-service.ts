@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { companyStatus, decide, policies, type Command, type Company, type Decision } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { CompanyRepository, KeyRepository, type StoredCompany } from '../lib/repository';
+import { logger } from '../lib/logger';
 import { completeWaitingStep, startPhaseExecution } from '../lib/workflow';
 import { notFound } from './errors';
 import { actorOf, type Principal } from './principal';
@@ -27,8 +28,18 @@ export async function act(
     }),
   );
   const effect = result.decision?.workflow;
-  if (effect === 'notify') await completeWaitingStep(repo, result.stored, now);
+  let resumed: boolean | undefined;
+  if (effect === 'notify') resumed = await completeWaitingStep(repo, result.stored, now);
   if (effect === 'start') await startPhaseExecution(result.stored.company);
+  logger.info('company changed', {
+    companyId,
+    version: result.stored.version,
+    phase: result.stored.company.phase,
+    execution: result.stored.company.execution.name,
+    effect,
+    // Whether a waiting workflow step was completed (false: none waited; the workflow picks it up itself).
+    resumed,
+  });
   return result;
 }
 

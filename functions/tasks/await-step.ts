@@ -32,6 +32,7 @@ export async function handler(event: AwaitEvent, clock = systemClock): Promise<v
       logger.info('await completed at once', {
         companyId: event.companyId,
         execution: event.execution.name,
+        version: stored.version,
         plan: plan.action,
       });
       return;
@@ -48,6 +49,7 @@ export async function handler(event: AwaitEvent, clock = systemClock): Promise<v
         companyId: event.companyId,
         execution: event.execution.name,
         step: plan.step,
+        version: stored.version,
         waitSeconds: plan.waitSeconds,
       });
       return;

@@ -1,6 +1,7 @@
 /**
- * Lifecycle task `progress` (states Start<Phase>, Check<Phase>Progress): sends the emails the record calls for
- * (event notices, due reminders) and returns the plan the state machine routes on.
+ * Lifecycle task `progress` (states StartPhase, Check<Phase>Progress): sends the emails the record calls for
+ * (event notices, due reminders), moves an execution that has grown old (near a Standard workflow's one-year
+ * limit, or looped long) to a fresh one, and returns the plan the state machine routes on.
  */
 import { planNext, policies, type Plan } from '../../domain';
 import { systemClock } from '../lib/clock';
@@ -8,6 +9,7 @@ import { logger } from '../lib/logger';
 import { flushMetrics } from '../lib/metrics';
 import { sendDueNotices } from '../lib/notify';
 import { CompanyRepository, NotFoundError } from '../lib/repository';
+import { changeAsExecution } from './execution-change';
 import type { TaskEvent } from './types';
 
 const repo = new CompanyRepository();
@@ -16,13 +18,27 @@ export async function handler(event: TaskEvent, clock = systemClock): Promise<Pl
   const now = clock();
   const stored = await repo.load(event.companyId);
   if (!stored) throw new NotFoundError(`company ${event.companyId} not found`);
-  const { stored: latest, sent } = await sendDueNotices(repo, stored, now);
+  const notified = await sendDueNotices(repo, stored, now);
+  let latest = notified.stored;
   const execution = { ...event.execution, iteration: event.iteration ?? 0 };
-  const plan = planNext(latest.company, policies.forRegion(latest.company.region), now, execution);
+  const policy = policies.forRegion(latest.company.region);
+  let plan = planNext(latest.company, policy, now, execution);
+  if (plan.action === 'continue') {
+    // Continue-as-new: the record names the fresh execution; the plan is then `advance` to it.
+    latest = await changeAsExecution(
+      repo,
+      event.companyId,
+      event.execution.name,
+      { type: 'continueExecution' },
+      now,
+    );
+    plan = planNext(latest.company, policy, now, execution);
+  }
   logger.info('progress', {
     companyId: event.companyId,
     execution: event.execution.name,
-    emailsSent: sent,
+    emailsSent: notified.sent,
+    version: latest.version,
     plan: plan.action,
   });
   flushMetrics();

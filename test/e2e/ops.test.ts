@@ -11,7 +11,7 @@ import { newCompany, RuntimeProcess } from './runtime';
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const rt = new RuntimeProcess(undefined, { SECOR_FAIL_TASK: 'StartTraining' });
+const rt = new RuntimeProcess(undefined, { SECOR_FAIL_TASK: 'StartPhase' });
 const failFile = path.join(rt.dataDir, 'fail-task');
 beforeAll(() => rt.start(), 120_000);
 afterAll(async () => {
@@ -133,16 +133,11 @@ describe('the ops CLI against the local runtime', () => {
     expect(history.events.map((e) => e.type)).toEqual(['REGISTERED']);
     expect(history.executions).toHaveLength(1);
     const states = (history.executions[0]?.history ?? []).filter((h) => h.type.endsWith('StateEntered'));
-    expect(states.map((h) => h.state)).toEqual([
-      'RoutePhase',
-      'SendWelcomeEmail',
-      'RouteRegistrationStep',
-      'AwaitTraineeDesignation',
-    ]);
+    expect(states.map((h) => h.state)).toEqual(['StartPhase', 'RoutePhase', 'AwaitTraineeDesignation']);
     const table = await ops('history', c.id);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(`Execution ${c.id}-c1-REGISTRATION: RUNNING`);
-    expect(table.stdout).toMatch(/TaskStateEntered\s+SendWelcomeEmail/);
+    expect(table.stdout).toMatch(/TaskStateEntered\s+StartPhase/);
     // The route behind it: only the company's own executions, only for ops.
     const other = await rt.call(
       'GET',
@@ -197,7 +192,7 @@ describe('the ops CLI against the local runtime', () => {
     await rt.advance(0);
     writeFileSync(failFile, '');
     try {
-      await c.designate(); // → TRAINING; its StartTraining task fails (InjectedFailure is not retried)
+      await c.designate(); // → TRAINING; its execution's StartPhase task fails (InjectedFailure is not retried)
       await rt.advance(0);
     } finally {
       rmSync(failFile, { force: true });
@@ -227,7 +222,7 @@ describe('the ops CLI against the local runtime', () => {
     );
     const failedRun = history.executions.find((e) => e.name === `${c.id}-c1-TRAINING`);
     expect(failedRun?.history.map((h) => h.state)).toEqual(
-      expect.arrayContaining(['StartTraining', 'RecordLifecycleFailure']),
+      expect.arrayContaining(['StartPhase', 'RecordLifecycleFailure']),
     );
 
     // Nothing to redrive any more: the API's error, exit code 1.

@@ -33,9 +33,13 @@ interface Catcher {
   Next: string;
   ResultPath?: string | null;
 }
-interface ChoiceRule {
+interface ChoiceCondition {
   Variable?: string;
   StringEquals?: string;
+  And?: ChoiceCondition[];
+  Or?: ChoiceCondition[];
+}
+interface ChoiceRule extends ChoiceCondition {
   Next: string;
 }
 
@@ -75,7 +79,6 @@ const PHASE_KEYS: Record<PhaseKey, true> = {
   TRAINING: true,
   IMPLEMENTATION: true,
   CERTIFICATION_AUDIT: true,
-  CERTIFIED: true,
   MAINTENANCE2: true,
   MAINTENANCE3: true,
   RECERTIFICATION: true,
@@ -125,7 +128,8 @@ describe('ASL validity', () => {
 
 describe('retries and failure handling', () => {
   test('there are Lambda tasks, and all of them run one of the task handlers', () => {
-    expect(lambdaTasks().length).toBeGreaterThanOrEqual(PHASE_FRAGMENTS.length * 4);
+    // per phase: Check, Await, its escalation; shared: StartPhase, RecordLifecycleFailure
+    expect(lambdaTasks().length).toBe(PHASE_FRAGMENTS.length * 3 + 2);
     for (const [name, s] of lambdaTasks()) {
       expect([name, handlerOf(s)]).toEqual([name, expect.stringMatching(/^functions\/tasks\/.+\.ts$/)]);
     }
@@ -230,37 +234,51 @@ describe('callbacks and waits', () => {
 });
 
 describe('phase fragments', () => {
-  const phaseChoices = () => (state(STATES.routePhase).Choices as ChoiceRule[]) ?? [];
+  const firstRules = () => (state(STATES.routePhase).Choices as ChoiceRule[]) ?? [];
+  /** RoutePhase's rules for a phase key: plan action → next state. */
+  const firstRoute = (phaseKey: string) =>
+    Object.fromEntries(
+      firstRules()
+        .filter((c) => c.And?.some((x) => x.Variable === '$.phaseKey' && x.StringEquals === phaseKey))
+        .flatMap((c) => {
+          const action = c.And?.find((x) => x.Variable !== '$.phaseKey');
+          const actions = action?.Or ? action.Or.map((o) => o.StringEquals) : [action?.StringEquals];
+          return actions.map((a) => [a, c.Next]);
+        }),
+    );
 
-  test('RoutePhase (the start) routes every phase key of the domain, and rejects unknown ones', () => {
-    expect(definition.StartAt).toBe(STATES.routePhase);
-    const routed = phaseChoices().map((c) => {
-      expect(c.Variable).toBe('$.phaseKey');
-      return c.StringEquals;
-    });
-    expect(routed.sort()).toEqual(Object.keys(PHASE_KEYS).sort());
-    expect(state(state(STATES.routePhase).Default as string).Type).toBe('Fail');
+  test('every execution starts with StartPhase (progress) → RoutePhase, which routes on phase and plan', () => {
+    expect(definition.StartAt).toBe(STATES.startPhase);
+    const start = state(STATES.startPhase);
+    expect(handlerOf(start)).toBe('functions/tasks/progress.ts');
+    expect(start.Next).toBe(STATES.routePhase);
+    const byAction = firstRules().filter((c) => !c.And);
+    expect(byAction.map((c) => [c.StringEquals, c.Next])).toEqual([
+      ['advance', STATES.startNext],
+      ['end', STATES.phaseEnded],
+    ]);
+    expect(state(STATES.routePhase).Default).toBe(STATES.unknownPlan);
   });
 
-  test('PHASE_FRAGMENTS covers every phase key except CERTIFIED (IssueCertificate), once each', () => {
+  test('PHASE_FRAGMENTS covers every phase key of the domain, once each (CERTIFIED is never a resting phase)', () => {
     const keys = PHASE_FRAGMENTS.map((f) => f.phaseKey);
     expect(new Set(keys).size).toBe(keys.length);
-    expect([...keys, 'CERTIFIED'].sort()).toEqual(Object.keys(PHASE_KEYS).sort());
-    const certified = phaseChoices().find((c) => c.StringEquals === 'CERTIFIED');
-    expect(certified?.Next).toBe(STATES.issueCertificate);
+    expect(keys.sort()).toEqual(Object.keys(PHASE_KEYS).sort());
   });
 
   test.each(PHASE_FRAGMENTS.map((f) => [f.phaseKey, f] as const))(
-    '%s: Start → Route → Await / Check fragment, wired to the right handlers',
+    '%s: RoutePhase → Await / Window / Check / Escalate, its loop wired to the right handlers',
     (phaseKey, spec) => {
-      expect(phaseChoices().find((c) => c.StringEquals === phaseKey)?.Next).toBe(spec.start);
-      const start = state(spec.start);
+      expect(firstRoute(phaseKey)).toEqual({
+        await: spec.await,
+        sleep: spec.window,
+        notify: spec.check,
+        continue: spec.check,
+        escalate: spec.escalate,
+      });
       const route = state(spec.route);
       const awaitStep = state(spec.await);
       const check = state(spec.check);
-      expect(start.Type).toBe('Task');
-      expect(handlerOf(start)).toBe('functions/tasks/progress.ts');
-      expect(start.Next).toBe(spec.route);
       expect(route.Type).toBe('Choice');
       expect(isCallback(awaitStep)).toBe(true);
       expect(awaitStep.Next).toBe(spec.route);
@@ -269,20 +287,11 @@ describe('phase fragments', () => {
       expect(check.Next).toBe(spec.route);
       const targets = (route.Choices as ChoiceRule[]).map((c) => c.Next);
       expect(targets).toEqual(
-        expect.arrayContaining([
-          spec.await,
-          spec.check,
-          spec.window,
-          spec.escalate,
-          spec.continue,
-          STATES.startNext,
-        ]),
+        expect.arrayContaining([spec.await, spec.check, spec.window, spec.escalate, STATES.startNext]),
       );
       expect(route.Default).toBe(STATES.unknownPlan);
       expect(state(spec.window).Next).toBe(spec.check);
-      for (const name of [spec.escalate, spec.continue]) {
-        expect(handlerOf(state(name))).toBe('functions/tasks/transition.ts');
-      }
+      expect(handlerOf(state(spec.escalate))).toBe('functions/tasks/transition.ts');
     },
   );
 });

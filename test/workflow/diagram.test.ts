@@ -20,11 +20,13 @@ test('every state of the definition is in the diagram, and every fragment is a s
     'Training',
     'Implementation',
     'CertificationAudit',
-    'Certified',
     'MaintenanceYear2',
     'MaintenanceYear3',
     'Recertification',
   ]) {
     expect(mermaid).toContain(`subgraph ${fragment}`);
   }
+  // RoutePhase's rules are labelled with the plan action they test (the phase is the target's subgraph).
+  expect(mermaid).toContain('RoutePhase -->|notify / continue| CheckTrainingProgress');
+  expect(mermaid).toContain('RoutePhase -->|advance| StartNextExecution');
 });

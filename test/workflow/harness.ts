@@ -77,7 +77,7 @@ export class LifecycleWorld {
   private readonly running: Promise<void>[] = [];
   private readonly lastPlan = new Map<string, Plan>();
   /** State name → how many more times its task throws (error name). */
-  private readonly faults = new Map<string, { times: number; error: string }>();
+  private readonly faults = new Map<string, { times: number; error: string; execution?: string }>();
 
   constructor(start: string) {
     this.now = start;
@@ -102,8 +102,8 @@ export class LifecycleWorld {
   }
 
   /** The task of `stateName` throws `error` the next `times` times it runs. */
-  fail(stateName: string, times: number, error = 'Error'): this {
-    this.faults.set(stateName, { times, error });
+  fail(stateName: string, times: number, error = 'Error', execution?: string): this {
+    this.faults.set(stateName, { times, error, ...(execution ? { execution } : {}) });
     return this;
   }
 
@@ -155,9 +155,9 @@ export class LifecycleWorld {
     );
   }
 
-  private injectFault(stateName: string): void {
+  private injectFault(stateName: string, executionName: string): void {
     const fault = this.faults.get(stateName);
-    if (fault && fault.times > 0) {
+    if (fault && fault.times > 0 && (!fault.execution || fault.execution === executionName)) {
       fault.times -= 1;
       throw Object.assign(new Error(`injected failure in ${stateName}`), { name: fault.error });
     }
@@ -168,7 +168,7 @@ export class LifecycleWorld {
     for (const [state, handler] of Object.entries(this.handlerOfState)) {
       overrides[state] = async (input) => {
         const raw = input as Record<string, unknown>;
-        this.injectFault(state);
+        this.injectFault(state, name);
         const payload = (raw.Payload ?? raw) as {
           execution: { name: string; startedAt: string };
           iteration?: number;
@@ -182,7 +182,10 @@ export class LifecycleWorld {
             const last = this.lastPlan.get(name);
             if (last?.action === 'sleep' && last.wakeAt > this.now) this.now = last.wakeAt;
             this.sendNotices();
-            return json(this.plan(payload.execution, payload.iteration ?? 0));
+            const plan = this.plan(payload.execution, payload.iteration ?? 0);
+            // An old execution continues its phase in a fresh one (as functions/tasks/progress.ts does).
+            if (plan.action === 'continue') return json(this.transition(payload.execution, 'continue', raw));
+            return json(plan);
           }
           case 'functions/tasks/await-step.ts':
             return json(await this.awaitStep(payload.execution, payload.iteration ?? 0));
@@ -228,7 +231,6 @@ export class LifecycleWorld {
   private transition(execution: { name: string }, action: string, raw: Record<string, unknown>): Plan {
     const commands: Record<string, Command> = {
       escalate: { type: 'deadlinePassed' },
-      issueCertificate: { type: 'beginMaintenance' },
       continue: { type: 'continueExecution' },
       recordFailure: {
         type: 'recordFailure',

@@ -65,11 +65,9 @@ describe('CertificationLifecycle (synthesized definition on aws-local-stepfuncti
       'acme-c1-TRAINING',
       'acme-c1-IMPLEMENTATION',
       'acme-c1-CERTIFICATION_AUDIT',
-      'acme-c1-CERTIFIED',
       'acme-c1-MAINTENANCE2',
       'acme-c1-MAINTENANCE3',
       'acme-c1-RECERTIFICATION',
-      'acme-c2-CERTIFIED',
       'acme-c2-MAINTENANCE2',
     ]);
     expect(world.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
@@ -195,7 +193,13 @@ describe('CertificationLifecycle (synthesized definition on aws-local-stepfuncti
       'acme-c1-MAINTENANCE2',
       expect.stringMatching(/^acme-c1-MAINTENANCE2-r\d+$/),
     ]);
-    expect(m2[0]?.states).toContain('ContinueMaintenanceYear2Execution');
+    // The old execution's progress task moved the phase on (EXECUTION_CONTINUED) and started the fresh one.
+    expect(m2[0]?.states.slice(-3)).toEqual([
+      'CheckMaintenanceYear2Progress',
+      'RouteMaintenanceYear2Step',
+      'StartNextExecution',
+    ]);
+    expect(world.company?.history.filter((h) => h.type === 'EXECUTION_CONTINUED')).toHaveLength(1);
     expect(m2[1]?.states).toContain('CancelCertificateYear2');
     expect(
       world.emails
@@ -209,7 +213,7 @@ describe('CertificationLifecycle (synthesized definition on aws-local-stepfuncti
     const world = new LifecycleWorld(at('2027-01-04'))
       .act(at('2027-01-05'), trainee)
       .act(at('2027-01-06'), { type: 'withdraw' });
-    world.fail('StartTraining', 2, 'Lambda.ServiceException');
+    world.fail('StartPhase', 2, 'Lambda.ServiceException', 'acme-c1-TRAINING');
     world.signUp(register());
     await world.settle();
     const training = world.executions.find((e) => e.name === 'acme-c1-TRAINING');
@@ -220,7 +224,7 @@ describe('CertificationLifecycle (synthesized definition on aws-local-stepfuncti
 
   test('a task that always throws is caught: failure recorded on the company, execution fails (alarmed)', async () => {
     const world = new LifecycleWorld(at('2027-01-04')).act(at('2027-01-05'), trainee);
-    world.fail('StartTraining', 100, 'TypeError');
+    world.fail('StartPhase', 100, 'TypeError', 'acme-c1-TRAINING');
     world.signUp(register());
     await world.settle();
     const training = world.executions.find((e) => e.name === 'acme-c1-TRAINING');

@@ -289,7 +289,7 @@ export async function getStatus(api: ApiFixture, companyId: string): Promise<Com
 export async function runTransition(
   api: ApiFixture,
   companyId: string,
-  action: 'escalate' | 'issueCertificate' | 'recordFailure',
+  action: 'escalate' | 'recordFailure',
   now = NOW,
 ): Promise<void> {
   const stored = await api.repo.load(companyId);

@@ -101,7 +101,7 @@ describe('step deadlines before certification lapse the company; it re-enters by
     });
   });
 
-  test('CERTIFICATION_AUDIT (12 months from submission; SK 18): a passing audit re-enters into CERTIFIED', () => {
+  test('CERTIFICATION_AUDIT (12 months from submission; SK 18): a passing audit re-enters, certified, into maintenance year 2', () => {
     const d = new Driver('SK').toCertificationAudit();
     lapse(d, 'CERTIFICATION_AUDIT', 'CERTIFICATION_AUDIT', '2028-09-01');
     expectRefused(() => d.submit('2028-09-05'), 'WRONG_PHASE', /CERTIFICATION_AUDIT deadline of 2028-09-01/);
@@ -113,14 +113,15 @@ describe('step deadlines before certification lapse the company; it re-enters by
       'REENTERED',
       'CERTIFICATE_ISSUED',
       'PHASE_ENTERED',
+      'PHASE_ENTERED',
     ]);
-    expect(d.c).toMatchObject({ phase: 'CERTIFIED', lapsed: null, cycle: 1 });
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 2, lapsed: null, cycle: 1 });
     expect(d.c.certificate).toMatchObject({
       issuedOn: '2028-10-01',
       expiresOn: '2031-10-01',
       status: 'valid',
     });
-    expect(d.c.execution.name).toMatch(rerunName('CERTIFIED'));
+    expect(d.c.execution.name).toMatch(rerunName('MAINTENANCE2'));
   });
 
   test('CERTIFICATION_AUDIT: a failing re-entry audit re-enters the audit phase with a fresh deadline', () => {
@@ -142,7 +143,7 @@ describe('step deadlines before certification lapse the company; it re-enters by
       dueOn: '2029-04-01',
     });
     d.audit('certification', 90, '2028-05-01');
-    expect(d.c.phase).toBe('CERTIFIED');
+    expect(d.c.phase).toBe('MAINTENANCE'); // certified, in maintenance year 2 at once
     expect(d.c.correctiveActions.every((a) => a.status === 'CLOSED')).toBe(true);
   });
 
@@ -159,11 +160,12 @@ describe('step deadlines before certification lapse the company; it re-enters by
       'REENTERED',
       'CERTIFICATE_ISSUED',
       'PHASE_ENTERED',
+      'PHASE_ENTERED',
     ]);
-    expect(d.c).toMatchObject({ phase: 'CERTIFIED', cycle: 2, lapsed: null });
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 2, cycle: 2, lapsed: null });
     expect(d.c.pastCertificates.map((c) => c.status)).toEqual(['lapsed']);
     expect(d.c.certificate).toMatchObject({ cycle: 2, issuedOn: '2030-07-01', status: 'valid' });
-    expect(d.c.execution.name).toMatch(rerunName('CERTIFIED', 2));
+    expect(d.c.execution.name).toMatch(rerunName('MAINTENANCE2', 2));
   });
 
   test('RECERTIFICATION_AUDIT: a failing re-entry audit re-enters RECERTIFICATION with a fresh deadline', () => {

@@ -219,7 +219,6 @@ export class Driver {
   /** Certified on 2027-06-01, both maintenance audits passed (2028-05-01, 2029-05-01): in RECERTIFICATION. */
   toRecertification(): this {
     this.certify();
-    this.do({ type: 'beginMaintenance' }, DAYS.recorded, 'system');
     this.audit('maintenance', 90, '2028-05-01');
     this.audit('maintenance', 90, '2029-05-01');
     return this;

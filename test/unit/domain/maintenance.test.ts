@@ -10,31 +10,32 @@ import { at, Driver, expectRefused, policyOf } from './helpers';
 /** Certified on 2027-06-01 (expires 2030-06-01) and in MAINTENANCE year 2. */
 function inMaintenance(region = 'AB', issuedOn = '2027-06-01'): Driver {
   const d = new Driver(region).certify(issuedOn);
-  d.do({ type: 'beginMaintenance' }, issuedOn > '2027-06-02' ? issuedOn : '2027-06-02', 'system');
   return d;
 }
 
-describe('beginning maintenance', () => {
-  test('CERTIFIED → MAINTENANCE year 2, keeping the year-2 deadline', () => {
-    const d = new Driver('AB').certify();
-    const deadline = d.c.nextDeadline;
-    const decision = d.do({ type: 'beginMaintenance' }, '2027-06-02', 'system');
-    expect(decision.workflow).toBeNull();
-    expect(decision.events).toEqual([
-      {
-        at: at('2027-06-02'),
-        type: 'PHASE_ENTERED',
-        by: 'system',
-        details: { from: 'CERTIFIED', phase: 'MAINTENANCE', maintenanceYear: 2 },
-      },
+describe('certified: maintenance begins in the same decision', () => {
+  test('a passed certification audit issues the certificate, enters CERTIFIED and then MAINTENANCE year 2', () => {
+    const d = new Driver('AB').toCertificationAudit();
+    const decision = d.audit('certification', 90, '2027-06-01');
+    expect(decision.events.map((e) => [e.type, e.details?.phase ?? null])).toEqual([
+      ['AUDIT_PASSED', null],
+      ['CERTIFICATE_ISSUED', null],
+      ['PHASE_ENTERED', 'CERTIFIED'],
+      ['PHASE_ENTERED', 'MAINTENANCE'],
     ]);
-    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 2, nextDeadline: deadline });
+    expect(decision.events.at(-1)?.details).toEqual({
+      from: 'CERTIFIED',
+      phase: 'MAINTENANCE',
+      maintenanceYear: 2,
+    });
+    expect(d.c).toMatchObject({
+      phase: 'MAINTENANCE',
+      maintenanceYear: 2,
+      nextDeadline: { step: 'MAINTENANCE_AUDIT', maintenanceYear: 2 },
+    });
+    // The waiting certification-audit execution hands over straight to the maintenance year's.
+    expect(decision.workflow).toBe('notify');
     expect(d.c.execution).toEqual({ phaseKey: 'MAINTENANCE2', name: 'co-1-c1-MAINTENANCE2' });
-  });
-
-  test('outside CERTIFIED: WRONG_PHASE', () => {
-    const d = inMaintenance();
-    expectRefused(() => d.do({ type: 'beginMaintenance' }, '2027-06-03', 'system'), 'WRONG_PHASE', /year 2/);
   });
 });
 
@@ -95,12 +96,6 @@ describe('maintenance audits (years 2 and 3)', () => {
     expect(d.c.execution.name).toBe('co-1-c1-RECERTIFICATION');
   });
 
-  test('a maintenance audit may be filed while still CERTIFIED (before the workflow begins maintenance)', () => {
-    const d = new Driver('AB').certify();
-    d.audit('maintenance', 85, '2027-09-01');
-    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 3 });
-  });
-
   test('below the pass mark: corrective action required, certificate stays valid; a later pass closes it', () => {
     const d = inMaintenance();
     const fail = d.audit('maintenance', 79.99, '2028-05-01', '2028-05-01', { auditId: 'm2' });
@@ -159,52 +154,48 @@ describe('maintenance audits (years 2 and 3)', () => {
 
 describe('missed maintenance cancels the certificate', () => {
   test.each([
-    ['year 2 in MAINTENANCE', false, 2, '2028-06-01'],
-    ['year 2 while still CERTIFIED', true, 2, '2028-06-01'],
-    ['year 3', false, 3, '2029-06-01'],
-  ])(
-    '%s: TOO_EARLY the day before and on the due day, CANCELLED the day after',
-    (_, stayCertified, year, due) => {
-      const d = stayCertified ? new Driver('AB').certify() : inMaintenance();
-      if (year === 3) d.audit('maintenance', 90, '2028-05-01');
-      const before = d.c.phase;
-      expectRefused(() => d.deadlinePassed(addDays(due, -1)), 'TOO_EARLY');
-      expectRefused(
-        () => d.deadlinePassed(due),
-        'TOO_EARLY',
-        new RegExp(`MAINTENANCE_AUDIT deadline is ${due}; it has not passed`),
-      );
-      expect(d.c.phase).toBe(before);
-      expect(d.c.certificate?.status).toBe('valid');
-      const dayAfter = addDays(due, 1);
-      const decision = d.deadlinePassed(dayAfter);
-      expect(decision.workflow).toBeNull();
-      expect(decision.events).toEqual([
-        {
-          at: at(dayAfter),
-          type: 'CANCELLED',
-          by: 'system',
-          details: {
-            step: 'MAINTENANCE_AUDIT',
-            dueOn: due,
-            maintenanceYear: year,
-            certificateNumber: 'SECOR-AB-2027-000001',
-          },
+    ['year 2', 2, '2028-06-01'],
+    ['year 3', 3, '2029-06-01'],
+  ])('%s: TOO_EARLY the day before and on the due day, CANCELLED the day after', (_, year, due) => {
+    const d = inMaintenance();
+    if (year === 3) d.audit('maintenance', 90, '2028-05-01');
+    const before = d.c.phase;
+    expectRefused(() => d.deadlinePassed(addDays(due, -1)), 'TOO_EARLY');
+    expectRefused(
+      () => d.deadlinePassed(due),
+      'TOO_EARLY',
+      new RegExp(`MAINTENANCE_AUDIT deadline is ${due}; it has not passed`),
+    );
+    expect(d.c.phase).toBe(before);
+    expect(d.c.certificate?.status).toBe('valid');
+    const dayAfter = addDays(due, 1);
+    const decision = d.deadlinePassed(dayAfter);
+    expect(decision.workflow).toBeNull();
+    expect(decision.events).toEqual([
+      {
+        at: at(dayAfter),
+        type: 'CANCELLED',
+        by: 'system',
+        details: {
+          step: 'MAINTENANCE_AUDIT',
+          dueOn: due,
+          maintenanceYear: year,
+          certificateNumber: 'SECOR-AB-2027-000001',
         },
-      ]);
-      expect(d.c).toMatchObject({
-        phase: 'CANCELLED',
-        nextDeadline: null,
-        maintenanceYear: null,
-        lapsed: null,
-      });
-      expect(d.c.certificate?.status).toBe('cancelled');
-      expect(certificateStatus(d.c.certificate!, at(dayAfter))).toBe('cancelled');
-      // a cancelled company files nothing more
-      expectRefused(() => d.audit('maintenance', 90, dayAfter), 'WRONG_PHASE', /phase CANCELLED/);
-      expectRefused(() => d.deadlinePassed(dayAfter), 'WRONG_PHASE', /only an open step/);
-    },
-  );
+      },
+    ]);
+    expect(d.c).toMatchObject({
+      phase: 'CANCELLED',
+      nextDeadline: null,
+      maintenanceYear: null,
+      lapsed: null,
+    });
+    expect(d.c.certificate?.status).toBe('cancelled');
+    expect(certificateStatus(d.c.certificate!, at(dayAfter))).toBe('cancelled');
+    // a cancelled company files nothing more
+    expectRefused(() => d.audit('maintenance', 90, dayAfter), 'WRONG_PHASE', /phase CANCELLED/);
+    expectRefused(() => d.deadlinePassed(dayAfter), 'WRONG_PHASE', /only an open step/);
+  });
 
   test('the deadline passes at midnight UTC: 23:59:59.999 on the due day is still TOO_EARLY', () => {
     const d = inMaintenance();
@@ -300,8 +291,9 @@ describe('recertification (every 3 years, before expiry)', () => {
       'AUDIT_PASSED',
       'CERTIFICATE_ISSUED',
       'PHASE_ENTERED',
+      'PHASE_ENTERED',
     ]);
-    expect(d.c).toMatchObject({ phase: 'CERTIFIED', cycle: 2 });
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 2, cycle: 2 });
     expect(d.c.certificate).toEqual({
       certificateNumber: 'SECOR-AB-2030-000099',
       cycle: 2,
@@ -317,7 +309,7 @@ describe('recertification (every 3 years, before expiry)', () => {
       dueOn: '2031-05-20',
       maintenanceYear: 2,
     });
-    expect(d.c.execution.name).toBe('co-1-c2-CERTIFIED');
+    expect(d.c.execution.name).toBe('co-1-c2-MAINTENANCE2');
   });
 
   test('a failed recertification audit requires corrective action; the certificate stays valid until expiry', () => {
@@ -362,13 +354,12 @@ describe('recertification (every 3 years, before expiry)', () => {
   test('SECOR-numbered certificates of three cycles', () => {
     const d = new Driver('SK').toRecertification();
     d.audit('recertification', 90, '2030-05-01');
-    d.do({ type: 'beginMaintenance' }, '2030-05-02', 'system');
     d.audit('maintenance', 90, '2031-04-01');
     d.audit('maintenance', 90, '2032-04-01');
     d.audit('recertification', 90, '2032-06-01');
     expect(d.c.cycle).toBe(3);
     expect(d.c.pastCertificates.map((c) => c.cycle)).toEqual([1, 2]);
     expect(d.c.certificate).toMatchObject({ cycle: 3, issuedOn: '2032-06-01', expiresOn: '2035-06-01' });
-    expect(d.c.execution.name).toBe('co-1-c3-CERTIFIED');
+    expect(d.c.execution.name).toBe('co-1-c3-MAINTENANCE2');
   });
 });

@@ -61,7 +61,6 @@ describe('event notices: who hears about what', () => {
     d.submit();
     d.audit('certification', 60, '2027-06-01');
     d.audit('certification', 90, '2027-06-02');
-    d.do({ type: 'beginMaintenance' }, '2027-06-02', 'system');
     d.audit('maintenance', 60, '2028-05-01'); // a maintenance audit result itself is not mailed
     d.audit('maintenance', 90, '2029-05-01');
     expect(kinds(d.c)).toEqual([
@@ -306,9 +305,10 @@ describe('planNext: what a phase execution does next', () => {
     const d = registered();
     notifyAll(d, '2027-01-10');
     const old = new Date(Date.parse(at('2027-01-20')) - MAX_EXECUTION_DAYS * 86_400_000).toISOString();
-    expect(planNext(d.c, ab, at('2027-01-20'), ctx(d, old))).toEqual({ action: 'continue' });
+    expect(planNext(d.c, ab, at('2027-01-20'), ctx(d, old))).toEqual({ action: 'continue', iteration: 1 });
     expect(planNext(d.c, ab, at('2027-01-20'), ctx(d, at('2027-01-10'), MAX_ITERATIONS))).toEqual({
       action: 'continue',
+      iteration: MAX_ITERATIONS + 1,
     });
     // near the cap, the wait ends at the cap
     const nearCap = new Date(

@@ -115,12 +115,12 @@ describe('submitting the safety program', () => {
 
   test('once certified, the program cannot be resubmitted', () => {
     const d = new Driver('AB').certify();
-    expectRefused(() => d.submit('2027-07-01'), 'WRONG_PHASE', /phase CERTIFIED/);
+    expectRefused(() => d.submit('2027-07-01'), 'WRONG_PHASE', /phase MAINTENANCE \(year 2\)/);
   });
 });
 
 describe('the certification audit', () => {
-  test('a pass issues the certificate on the completion date and enters CERTIFIED', () => {
+  test('a pass issues the certificate on the completion date, enters CERTIFIED and maintenance year 2', () => {
     const d = new Driver('AB').toCertificationAudit();
     const decision = d.audit('certification', 80, '2027-06-01', '2027-06-03', { certificateSequence: 17 });
     expect(decision.workflow).toBe('notify');
@@ -128,11 +128,12 @@ describe('the certification audit', () => {
       'AUDIT_PASSED',
       'CERTIFICATE_ISSUED',
       'PHASE_ENTERED',
+      'PHASE_ENTERED',
     ]);
     expect(decision.events.every((e) => e.at === at('2027-06-03') && e.by === 'assessor:auditor-1')).toBe(
       true,
     );
-    expect(d.c.phase).toBe('CERTIFIED');
+    expect(d.c.phase).toBe('MAINTENANCE'); // certified, in maintenance year 2 at once
     expect(d.c.certificate).toEqual({
       certificateNumber: 'SECOR-AB-2027-000017',
       cycle: 1,
@@ -159,7 +160,7 @@ describe('the certification audit', () => {
       dueOn: '2028-06-01',
       maintenanceYear: 2,
     });
-    expect(d.c.execution).toEqual({ phaseKey: 'CERTIFIED', name: 'co-1-c1-CERTIFIED' });
+    expect(d.c.execution).toEqual({ phaseKey: 'MAINTENANCE2', name: 'co-1-c1-MAINTENANCE2' });
   });
 
   test('overall 79.99 fails: corrective action, a new audit before the deadline; the next pass closes it', () => {
@@ -180,6 +181,7 @@ describe('the certification audit', () => {
       'AUDIT_PASSED',
       'CORRECTIVE_ACTION_CLOSED',
       'CERTIFICATE_ISSUED',
+      'PHASE_ENTERED',
       'PHASE_ENTERED',
     ]);
     expect(d.c.correctiveActions).toEqual([
@@ -204,13 +206,13 @@ describe('the certification audit', () => {
     d.audit('certification', 90, '2027-06-02', '2027-06-02', {
       elementScores: scoresOf('AB', 90, { training: 50 }),
     });
-    expect(d.c.phase).toBe('CERTIFIED');
+    expect(d.c.phase).toBe('MAINTENANCE'); // certified, in maintenance year 2 at once
   });
 
   test('the default policy has no element minimum', () => {
     const d = new Driver('ON').toCertificationAudit();
     d.audit('certification', 80, '2027-06-01', '2027-06-01', { elementScores: scoresOf('ON', 0) });
-    expect(d.c.phase).toBe('CERTIFIED');
+    expect(d.c.phase).toBe('MAINTENANCE'); // certified, in maintenance year 2 at once
     expect(d.c.certificate?.certificateNumber).toMatch(/^SECOR-ON-2027-/);
   });
 
@@ -282,7 +284,11 @@ describe('the certification audit', () => {
     expectRefused(() => d.audit('certification', 90, '2027-03-01'), 'WRONG_PHASE', /phase IMPLEMENTATION/);
     d.submit();
     d.audit('certification', 90, DAYS.audited, DAYS.recorded);
-    expectRefused(() => d.audit('certification', 90, '2027-07-01'), 'WRONG_PHASE', /phase CERTIFIED/);
+    expectRefused(
+      () => d.audit('certification', 90, '2027-07-01'),
+      'WRONG_PHASE',
+      /phase MAINTENANCE \(year 2\)/,
+    );
   });
 
   test('a passing audit without a certificate sequence is a programming error, not a rule', () => {

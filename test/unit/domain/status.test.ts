@@ -63,7 +63,6 @@ describe('companyStatus: the projection of the record at a moment', () => {
 
   test('in maintenance: the year, the audits and the certificate with its status at that moment', () => {
     const d = new Driver('AB').certify();
-    d.do({ type: 'beginMaintenance' }, '2027-06-02', 'system');
     d.audit('maintenance', 70, '2028-05-01', '2028-05-01', { auditId: 'm2' });
     const status = companyStatus(d.c, d.policy, at('2028-05-02'));
     expect(status.phase).toBe('MAINTENANCE');

@@ -33,7 +33,6 @@ describe('withdrawal', () => {
 
   test('with a valid certificate: the certificate is cancelled', () => {
     const d = new Driver('AB').certify();
-    d.do({ type: 'beginMaintenance' }, '2027-06-02', 'system');
     const decision = d.do({ type: 'withdraw', reason: null }, '2027-09-01');
     expect(decision.events.map((e) => e.type)).toEqual(['CERTIFICATE_CANCELLED', 'WITHDRAWN']);
     expect(decision.events[0]?.details).toEqual({
@@ -83,7 +82,6 @@ describe('withdrawal', () => {
 describe('workflow failures: recordFailure, redrive', () => {
   test('recordFailure parks the company in FAILED; a repeat is a no-op; redrive re-runs the phase', () => {
     const d = new Driver('AB').certify();
-    d.do({ type: 'beginMaintenance' }, '2027-06-02', 'system');
     d.audit('maintenance', 90, '2027-10-01'); // year 3
     const deadline = d.c.nextDeadline;
     const previous = d.c.execution.name;
@@ -200,7 +198,7 @@ describe('execution names and phase keys', () => {
   test('executionName', () => {
     expect(executionName('co-9', 1, 'REGISTRATION')).toBe('co-9-c1-REGISTRATION');
     expect(executionName('co-9', 2, 'MAINTENANCE3', 14)).toBe('co-9-c2-MAINTENANCE3-r14');
-    expect(executionName('co-9', 2, 'CERTIFIED', 0)).toBe('co-9-c2-CERTIFIED');
+    expect(executionName('co-9', 2, 'MAINTENANCE2', 0)).toBe('co-9-c2-MAINTENANCE2');
   });
 
   test('phaseKeyOf', () => {

@@ -3,6 +3,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { handler } from '../../../functions/tasks/progress';
 import { NotFoundError } from '../../../functions/lib/repository';
+import type { Company } from '../../../domain';
 import {
   at,
   clockAt,
@@ -277,5 +278,69 @@ describe('progress for a company that does not exist', () => {
     await expect(attempt).rejects.toThrow('company co-404 not found');
     expect(world.journal).toEqual(['Get COMPANY#co-404|PROFILE']);
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+  });
+});
+
+describe('progress: an old execution continues the phase in a fresh one (continue-as-new)', () => {
+  // A registration (trainee due in months) carried by an execution started a year earlier: its cap (start + 364
+  // days) is 2027-01-19 10:00, before the step's deadline.
+  const registered = () => {
+    const company = Story.registered().notified(at('2027-01-10', '10:00:03.000Z')).company;
+    world.putCompany(company, 2);
+    return company;
+  };
+  const oldExecution = (company: Company) => ({
+    ...executionOf(company),
+    startedAt: at('2026-01-20', '10:00:00.000Z'),
+  });
+
+  test('at the cap: the record names a fresh execution of the same phase, and the plan is to start it', async () => {
+    const company = registered();
+    const now = at('2027-01-19', '10:00:00.000Z'); // 364 days after the execution started
+
+    const plan = await handler({ companyId: COMPANY_ID, execution: oldExecution(company) }, clockAt(now));
+
+    const stored = world.stored(COMPANY_ID);
+    const renamed = `co-1-c1-REGISTRATION-r${company.history.length + 1}`;
+    expect(stored.version).toBe(3);
+    expect(stored.record.execution).toEqual({ phaseKey: 'REGISTRATION', name: renamed });
+    expect(stored.record.history.at(-1)).toMatchObject({
+      type: 'EXECUTION_CONTINUED',
+      by: 'system',
+      details: { previousExecution: 'co-1-c1-REGISTRATION', execution: renamed },
+    });
+    expect(stored.record.phase).toBe('REGISTERED');
+    expect(world.item('COMPANY#co-1', 'PROFILE')?.executions).toEqual([renamed]); // listed for operations
+    expect(plan).toEqual({
+      action: 'advance',
+      next: { name: renamed, input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'REGISTRATION' } },
+    });
+  });
+
+  test('a retry after the continuation writes nothing and plans to start the same fresh execution', async () => {
+    const company = registered();
+    const now = at('2027-01-19', '10:00:00.000Z');
+    const first = await handler({ companyId: COMPANY_ID, execution: oldExecution(company) }, clockAt(now));
+    world.journal.length = 0;
+
+    const retry = await handler(
+      { companyId: COMPANY_ID, execution: oldExecution(company) },
+      clockAt(at('2027-01-19', '10:00:09.000Z')),
+    );
+
+    expect(world.journal).toEqual([`Get ${PROFILE}`]);
+    expect(world.stored(COMPANY_ID).version).toBe(3);
+    expect(retry).toEqual(first);
+  });
+
+  test('before the cap: no continuation, the execution awaits its step', async () => {
+    const company = registered();
+    const now = at('2027-01-18', '10:00:00.000Z'); // a day before the cap
+
+    const plan = await handler({ companyId: COMPANY_ID, execution: oldExecution(company) }, clockAt(now));
+
+    expect(world.stored(COMPANY_ID).version).toBe(2);
+    expect(plan).toMatchObject({ action: 'await', step: 'DESIGNATE_TRAINEE' });
+    expect(plan).toEqual(domainPlan(company, now, oldExecution(company)));
   });
 });

@@ -258,7 +258,7 @@ describe('CompanyRepository.save', () => {
   test('sets the record and index attributes, removes the absent ones, bumps the version conditionally', async () => {
     const registered = Story.registered().company;
     world.putCompany(registered, 3);
-    const certified = Story.certified().do({ type: 'beginMaintenance' }, at('2027-06-02'), 'system').company;
+    const certified = Story.certified().company;
 
     const stored = await repo.save(3, certified);
 

@@ -37,8 +37,7 @@ function collectSamples(): Map<NoticeKind, Sample> {
   collect(s.exam(85, '2027-02-15')); // trainingPassed
   collect(s.submit('2027-03-01')); // programReceived
   collect(s.audit('certification', 50, '2027-06-01')); // auditFailed, correctiveActionRequired
-  collect(s.audit('certification', 90, '2027-06-10', 7)); // auditPassed, certificateIssued
-  collect(s.do({ type: 'beginMaintenance' }, at('2027-06-11'), 'system')); // maintenanceDue
+  collect(s.audit('certification', 90, '2027-06-10', 7)); // auditPassed, certificateIssued, maintenanceDue
   collect(s.audit('maintenance', 90, '2028-05-01'));
   collect(s.audit('maintenance', 90, '2029-05-01')); // recertificationDue
   collect(s.do({ type: 'reEnrol' }, at('2029-09-01'))); // refresherEnrolled
@@ -55,7 +54,6 @@ function collectSamples(): Map<NoticeKind, Sample> {
     .submit()
     .audit('certification', 90, '2027-06-01', 3);
   collect(cancelled);
-  collect(cancelled.do({ type: 'beginMaintenance' }, at('2027-06-02'), 'system'));
   collect(cancelled.do({ type: 'deadlinePassed' }, at('2028-06-02'), 'system')); // cancelled
 
   const failed = named();

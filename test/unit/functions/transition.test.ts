@@ -1,5 +1,5 @@
 import { World, ddb, ses, sesThrottled } from './world';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { handler, type TransitionEvent } from '../../../functions/tasks/transition';
 import { ConflictError, NotFoundError } from '../../../functions/lib/repository';
@@ -77,9 +77,7 @@ describe('transition escalate: a missed deadline', () => {
   });
 
   test('a missed maintenance audit cancels the certificate', async () => {
-    const maintenance = Story.certified()
-      .do({ type: 'beginMaintenance' }, at('2027-06-02'), 'system')
-      .notified(at('2027-06-02', '10:00:01.000Z')).company;
+    const maintenance = Story.certified().notified(at('2027-06-02', '10:00:01.000Z')).company;
     world.putCompany(maintenance, 5);
     const now = at('2028-06-02', '00:00:01.000Z'); // year-2 audit was due on the first anniversary
 
@@ -100,73 +98,6 @@ describe('transition escalate: a missed deadline', () => {
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     expect(world.stored(COMPANY_ID)).toMatchObject({ version: 2, record: { phase: 'REGISTERED' } });
     expect(plan).toEqual(domainPlan(company, now, executionOf(company)));
-  });
-});
-
-describe('transition issueCertificate', () => {
-  test('puts the CERT# lookup item and begins maintenance (year 2) in the next execution', async () => {
-    const certified = Story.certified().company;
-    world.putCompany(certified, 4);
-    const now = at('2027-06-01', '16:00:05.000Z');
-
-    const plan = await handler(event(certified, 'issueCertificate'), clockAt(now));
-
-    expect(world.journal).toEqual([
-      `Get ${PROFILE}`,
-      `Update ${PROFILE}`,
-      'Put COMPANY#co-1|CERT#SECOR-AB-2027-000007',
-    ]);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      TableName: ENV.TABLE_NAME,
-      Item: {
-        PK: 'COMPANY#co-1',
-        SK: 'CERT#SECOR-AB-2027-000007',
-        certificateNumber: 'SECOR-AB-2027-000007',
-        companyId: COMPANY_ID,
-        issuedOn: '2027-06-01',
-        expiresOn: '2030-06-01',
-      },
-    });
-    const stored = world.stored(COMPANY_ID);
-    expect(stored.record).toMatchObject({
-      phase: 'MAINTENANCE',
-      maintenanceYear: 2,
-      execution: { phaseKey: 'MAINTENANCE2', name: 'co-1-c1-MAINTENANCE2' },
-      nextDeadline: { step: 'MAINTENANCE_AUDIT', dueOn: '2028-06-01', maintenanceYear: 2 },
-    });
-    expect(updateValues()[0]).toMatchObject({
-      ':expected': 4,
-      ':maintenanceYear': 2,
-      ':nextDueOn': '2028-06-01',
-    });
-    expect(plan).toEqual({
-      action: 'advance',
-      next: {
-        name: 'co-1-c1-MAINTENANCE2',
-        input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'MAINTENANCE2' },
-      },
-    });
-  });
-
-  test('a retry after success (the record moved on) writes no record change but re-puts the same CERT# item', async () => {
-    const certified = Story.certified().company;
-    world.putCompany(certified, 4);
-    const first = await handler(
-      event(certified, 'issueCertificate'),
-      clockAt(at('2027-06-01', '16:00:05.000Z')),
-    );
-    const certItem = world.item('COMPANY#co-1', 'CERT#SECOR-AB-2027-000007');
-    world.journal.length = 0;
-
-    const retry = await handler(
-      event(certified, 'issueCertificate'),
-      clockAt(at('2027-06-01', '16:00:15.000Z')),
-    );
-
-    expect(world.journal).toEqual([`Get ${PROFILE}`, 'Put COMPANY#co-1|CERT#SECOR-AB-2027-000007']);
-    expect(world.item('COMPANY#co-1', 'CERT#SECOR-AB-2027-000007')).toEqual(certItem);
-    expect(world.stored(COMPANY_ID).version).toBe(5);
-    expect(retry).toEqual(first);
   });
 });
 
@@ -254,31 +185,8 @@ describe('transition recordFailure', () => {
   });
 });
 
-describe('transition continue', () => {
-  test('renames the execution (a fresh run of the same phase) and plans to start it', async () => {
-    const company = registered();
-    const now = at('2028-01-09', '10:00:00.000Z');
-
-    const plan = await handler(event(company, 'continue'), clockAt(now));
-
-    const stored = world.stored(COMPANY_ID).record;
-    const renamed = `co-1-c1-REGISTRATION-r${company.history.length + 1}`;
-    expect(stored.execution).toEqual({ phaseKey: 'REGISTRATION', name: renamed });
-    expect(stored.history.at(-1)).toMatchObject({
-      type: 'EXECUTION_CONTINUED',
-      details: { previousExecution: 'co-1-c1-REGISTRATION', execution: renamed },
-    });
-    expect(stored.phase).toBe('REGISTERED');
-    expect(world.item('COMPANY#co-1', 'PROFILE')?.executions).toEqual([renamed]); // listed for operations
-    expect(plan).toEqual({
-      action: 'advance',
-      next: { name: renamed, input: { companyId: COMPANY_ID, cycle: 1, phaseKey: 'REGISTRATION' } },
-    });
-  });
-});
-
 describe('transition is idempotent: only the execution that carries the phase changes the company', () => {
-  test.each<TransitionEvent['action']>(['escalate', 'issueCertificate', 'continue', 'recordFailure'])(
+  test.each<TransitionEvent['action']>(['escalate', 'recordFailure'])(
     '%s from an execution that is no longer current is a no-op (no UpdateCommand)',
     async (action) => {
       // The company moved on to TRAINING; the REGISTRATION execution is stale.
@@ -404,7 +312,7 @@ describe('transition when the record is corrupt', () => {
 });
 
 describe('transition for a company that does not exist', () => {
-  test.each<TransitionEvent['action']>(['escalate', 'issueCertificate', 'continue', 'recordFailure'])(
+  test.each<TransitionEvent['action']>(['escalate', 'recordFailure'])(
     '%s: NotFoundError, nothing written',
     async (action) => {
       const execution = { name: 'co-404-c1-REGISTRATION', startedAt: at('2027-01-10') };

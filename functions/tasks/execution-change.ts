@@ -1,0 +1,26 @@
+/**
+ * A change the workflow makes to a company, as one of its executions: only the execution that carries the
+ * company's phase may change it, so a retry after success, or an execution the record has moved past, is a
+ * no-op. A command that no longer applies (the company withdrew meanwhile) is a no-op too.
+ */
+import { decide, isDomainError, type Command, type IsoTimestamp } from '../../domain';
+import type { CompanyRepository, StoredCompany } from '../lib/repository';
+
+export async function changeAsExecution(
+  repo: CompanyRepository,
+  companyId: string,
+  executionName: string,
+  command: Command,
+  now: IsoTimestamp,
+): Promise<StoredCompany> {
+  const { stored } = await repo.mutate(companyId, (s) => {
+    if (s.company.execution.name !== executionName) return null;
+    try {
+      return decide(s.company, command, { now, by: 'system' });
+    } catch (e) {
+      if (isDomainError(e)) return null;
+      throw e;
+    }
+  });
+  return stored;
+}

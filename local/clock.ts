@@ -14,9 +14,9 @@ const realClearTimeout = globalThis.clearTimeout;
 const realSetImmediate = globalThis.setImmediate;
 const MAX_REAL_DELAY = 2 ** 31 - 1;
 /**
- * Timers shorter than this stay real (HTTP keep-alives, SDK timeouts, retry backoffs, library heartbeats):
- * only the long waits of the lifecycle (Wait states, callback timeouts: hours to months) follow the virtual
- * clock, so advancing a year does not replay a year of one-second housekeeping timers.
+ * Timers shorter than this stay real (HTTP keep-alives, SDK timeouts and backoffs, library heartbeats), unless
+ * the Step Functions engine sets them (below): the lifecycle's waits, callback timeouts and retry intervals
+ * follow the virtual clock, however short, and advancing a year does not replay a year of housekeeping timers.
  */
 export const VIRTUAL_TIMER_THRESHOLD_MS = 5 * 60_000;
 
@@ -53,6 +53,17 @@ function fire(t: VirtualTimer): void {
   t.fn(...t.args);
 }
 
+/**
+ * Whether the timer being set comes from the Step Functions engine (aws-local-stepfunctions): its Wait states,
+ * task timeouts (a callback task's timeout is the time to the next reminder) and retry intervals are lifecycle
+ * time, however short. A Wait of 13 seconds to midnight must pass on the virtual clock too: left in real time,
+ * the clock would jump a year past it while it still waits. Checked only for timers of 100 ms and more that
+ * would otherwise stay real.
+ */
+function fromStepFunctionsEngine(): boolean {
+  return (new Error().stack ?? '').includes('aws-local-stepfunctions');
+}
+
 /** Makes this process's clock virtual. Idempotent. `startAt` sets the virtual now (ISO), if given. */
 export function installVirtualClock(startAt?: string): void {
   if (startAt) offset = Date.parse(startAt) - realNow();
@@ -69,7 +80,8 @@ export function installVirtualClock(startAt?: string): void {
   }
   globalThis.Date = VirtualDate as DateConstructor;
   globalThis.setTimeout = ((fn: (...args: any[]) => void, ms?: number, ...args: any[]) => {
-    if (!(Number(ms) > VIRTUAL_TIMER_THRESHOLD_MS)) return realSetTimeout(fn, ms, ...args);
+    if (!(Number(ms) > VIRTUAL_TIMER_THRESHOLD_MS) && !(Number(ms) >= 100 && fromStepFunctionsEngine()))
+      return realSetTimeout(fn, ms, ...args);
     const t: VirtualTimer = {
       due: virtualNow() + Math.max(0, Number(ms) || 0),
       fn,

@@ -87,7 +87,8 @@ export function notes(r: Results): string {
           `Default \`--companies\` is ${DEFAULT_COMPANIES} so that \`npm run bench\` stays under 10 minutes; \`npm run bench -- --only scale --companies 1000\` measures the issue's size${thousand ? ' (its last result is the 1,000-company row above)' : ''}.`,
       );
     }
-    const unfinished = scaleRuns.filter((x) => x.unfinished > 0);
+    const unfinished = scaleRuns.filter((x) => x.unfinished > 0 || (x.staleReads ?? 0) > 0);
+    const stale = unfinished.reduce((n, x) => n + (x.staleReads ?? 0), 0);
     if (unfinished.length) {
       const where = unfinished
         .flatMap((x) => x.unfinishedDetails)
@@ -96,11 +97,10 @@ export function notes(r: Results): string {
           return `${String(d.phase)} in cycle ${String(d.cycle)}, record pointing at \`${String(d.execution).slice(22)}\`${executions ? ` (last executions: ${executions})` : ''}`;
         });
       misses.push(
-        `- **Unfinished companies: ${unfinished.map((x) => `${x.unfinished} of ${x.companies}`).join('; ')}.** ` +
+        `- **Unfinished companies: ${unfinished.map((x) => `${x.unfinished} of ${x.companies}${x.staleReads ? ` (${x.staleReads} stale reads)` : ''}`).join('; ')}.** ` +
           `Where they stopped: ${where.join('; ')}. ` +
-          `The benchmark drives every company alike and every API call it made was answered 2xx (the audit routes answer 201 only once the audit is in the saved record), so the driver is not the cause. ` +
-          `Each case sits at a 364-day continuation the day before the company's audit, and each shows a write to the company record that did not last: in one, the year-3 audit was answered 201 but the record no longer has it; in another, \`c1-RECERTIFICATION\` timed out at its cap, ran \`ContinueRecertificationExecution\` and \`StartNextExecution\` and succeeded, yet the record has no EXECUTION_CONTINUED and not the new execution's name — so the recertification audit found no execution waiting and \`c2-CERTIFIED\` was never started. Nothing wakes such a company again until operations redrive it. ` +
-          `Every record write is conditional on its version, so whether the local DynamoDB (dynalite, under this concurrency) or the lifecycle code loses it needs a closer look; it is intermittent (about 1 company in 1,000 company-cycles over a dozen runs, none in the two 1,000-company runs). bench/results.json keeps the details (\`unfinishedDetails\`: the company's calls, its executions and their last states).`,
+          `${stale ? `The handlers' strongly consistent reads of company records came back older than a version already written ${stale} time(s) (the bench's read-your-writes monitor, bench/lib/consistency.ts): the local DynamoDB served a stale record (the lifecycle's writes are all conditional on the version they read, and a stale read makes them act on the past). ` : ''}` +
+          `bench/results.json keeps the details (\`unfinishedDetails\`: the company's calls, its executions and their last states; \`staleReadDetails\`).`,
       );
     }
   }

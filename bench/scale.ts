@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ApiClient, pool } from './lib/client';
 import { childMain, progress, round } from './lib/child';
+import { ConsistencyMonitor, type StaleRead } from './lib/consistency';
 import { happyCycle } from './paths';
 
 export interface ScaleOptions {
@@ -40,6 +41,10 @@ export interface ScaleResult {
   /** The first few unfinished companies: where they stopped. */
   unfinishedDetails: Record<string, unknown>[];
   failedExecutions: number;
+  /** Strongly consistent reads of company records by the handlers, and those that returned an older version. */
+  recordReads?: number;
+  staleReads?: number;
+  staleReadDetails?: StaleRead[];
 }
 
 /** Times the clock advances apart from the API calls, and keeps each company's calls (for diagnosis). */
@@ -89,6 +94,8 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
       { name: 'Bench Assessor', email: 'assessor@bench.example' },
       rt.opsKey,
     );
+    const consistency = new ConsistencyMonitor();
+    await consistency.attach();
     const before = rt.stats();
     const steps: [string, number][] = [];
     const started = performance.now();
@@ -180,6 +187,9 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
       unfinished,
       unfinishedDetails,
       failedExecutions: failed.executions?.length ?? 0,
+      recordReads: consistency.reads,
+      staleReads: consistency.stale.length,
+      staleReadDetails: consistency.stale.slice(0, 5),
     };
   } finally {
     clearInterval(sampler);

@@ -839,8 +839,11 @@ function redrive(ch: Change): Decision {
   const c = ch.company;
   if (c.phase !== 'FAILED' || !c.failure)
     throw wrongPhase(c, 'only a company whose workflow FAILED can be redriven');
-  const phase = c.failure.phase as ExecutionPhase; // recorded from an active phase; never CERTIFIED (passed through)
-  const year = c.maintenanceYear;
+  // A failure recorded while CERTIFIED (a record from before certification went on into maintenance in the
+  // same decision) resumes in the certificate's first maintenance year; any other is an execution phase.
+  const phase: ExecutionPhase =
+    c.failure.phase === 'CERTIFIED' ? 'MAINTENANCE' : (c.failure.phase as ExecutionPhase);
+  const year = phase === 'MAINTENANCE' ? (c.maintenanceYear ?? 2) : c.maintenanceYear;
   ch.emit('REDRIVEN', { phase, previousExecution: c.execution.name });
   ch.enter(phase, { rerun: true, ...(year ? { maintenanceYear: year } : {}) });
   return ch.done('start');

@@ -61,7 +61,14 @@ function fire(t: VirtualTimer): void {
  * would otherwise stay real.
  */
 function fromStepFunctionsEngine(): boolean {
-  return (new Error().stack ?? '').includes('aws-local-stepfunctions');
+  // Only the direct caller counts (the engine calls setTimeout itself): not a handler's timer that merely runs
+  // inside an engine task, whose async stack frames would mention the engine too.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 4;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  // "Error", this function, the patched setTimeout, its caller
+  return (stack.split('\n')[3] ?? '').includes('aws-local-stepfunctions');
 }
 
 /** Makes this process's clock virtual. Idempotent. `startAt` sets the virtual now (ISO), if given. */

@@ -30,7 +30,7 @@ export interface LifecycleFunctions {
   progress: lambda.IFunction;
   /** Stores the callback token of a human step (Await<Step>). */
   await: lambda.IFunction;
-  /** Workflow-made changes: escalate, issue certificate, continue, record failure. */
+  /** Workflow-made changes: escalate a missed deadline, record a failure. */
   transition: lambda.IFunction;
 }
 
@@ -87,6 +87,7 @@ export const STATES = {
   routePhase: 'RoutePhase',
   startNext: 'StartNextExecution',
   alreadyStarted: 'NextExecutionAlreadyStarted',
+  noteUnstarted: 'NoteUnstartedExecution',
   phaseEnded: 'PhaseEnded',
   recordFailure: 'RecordLifecycleFailure',
   failed: 'LifecycleFailed',
@@ -225,7 +226,20 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
     maxDelay: Duration.seconds(60),
     jitterStrategy: sfn.JitterType.FULL,
   });
-  startNext.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+  // The record already names the execution that could not be started: say which, so the failure is recorded
+  // on the company (it would otherwise stay in its phase with no execution running, and nothing to redrive).
+  const noteUnstarted = new sfn.Pass(s, STATES.noteUnstarted, {
+    comment:
+      'StartNextExecution failed after its retries: record the failure against the unstarted execution.',
+    parameters: {
+      Error: sfn.JsonPath.stringAt('$.error.Error'),
+      Cause: sfn.JsonPath.stringAt('$.error.Cause'),
+      unstarted: sfn.JsonPath.stringAt(`${PLAN}.next.name`),
+    },
+    resultPath: '$.error',
+  });
+  noteUnstarted.next(recordFailure);
+  startNext.addCatch(noteUnstarted, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const unknownPlan = new sfn.Pass(s, STATES.unknownPlan, {
     comment: 'A plan action (or a phase key) this definition does not know: record it as a failure.',

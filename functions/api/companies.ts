@@ -118,20 +118,22 @@ async function recordAudit({ params, principal, body }: RouteContext<AuditBody>)
   let sequence: number | undefined;
   if (body.type !== 'maintenance') {
     const { company } = await loadCompany(companyId);
-    const dryRun = decide(company, command(1), { now: clock.now(), by: actorOf(principal) }); // throws if refused
+    const ctx = { now: clock.now(), by: actorOf(principal) };
+    const dryRun = decide(company, command(1), ctx); // throws if refused
     if (dryRun.company.audits.find((a) => a.auditId === auditId)?.passed) {
       sequence = await repo.nextCertificateSequence(company.region);
+      // The public lookup item (GSI byCertificate) goes first: once the audit is saved, nothing after it (the
+      // workflow call, a timeout) can leave a valid certificate unverifiable. Verification reads the record,
+      // so the item of an audit that is then not saved verifies nothing.
+      const certificate = decide(company, command(sequence), ctx).company.certificate;
+      if (certificate) await repo.putCertificate(companyId, certificate);
     }
   }
   const { stored } = await act(companyId, principal, command(sequence));
   const audit = stored.company.audits.find((a) => a.auditId === auditId);
   if (!audit) throw new Error('audit not recorded');
   const issued = audit.passed && body.type !== 'maintenance' ? stored.company.certificate : null;
-  if (issued) {
-    // Verifiable at once: the public lookup item (GSI byCertificate), written once the audit is saved.
-    await repo.putCertificate(companyId, issued);
-    metrics.addMetric('CertificatesIssued', MetricUnit.Count, 1);
-  }
+  if (issued) metrics.addMetric('CertificatesIssued', MetricUnit.Count, 1);
   return {
     status: 201,
     body: {

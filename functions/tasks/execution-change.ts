@@ -12,9 +12,12 @@ export async function changeAsExecution(
   executionName: string,
   command: Command,
   now: IsoTimestamp,
+  /** Another execution this one may act for: the next one it was starting, when that start failed. */
+  actingFor?: string,
 ): Promise<StoredCompany> {
   const { stored } = await repo.mutate(companyId, (s) => {
-    if (s.company.execution.name !== executionName) return null;
+    const current = s.company.execution.name;
+    if (current !== executionName && current !== actingFor) return null;
     try {
       return decide(s.company, command, { now, by: 'system' });
     } catch (e) {

@@ -15,8 +15,11 @@ const repo = new CompanyRepository();
 
 export interface TransitionEvent extends TaskEvent {
   action: 'escalate' | 'recordFailure';
-  /** For recordFailure: the caught error ({Error, Cause}). */
-  error?: { Error?: string; Cause?: string };
+  /**
+   * For recordFailure: the caught error ({Error, Cause}); `unstarted` names the next execution when starting it
+   * failed (the record already points at it, so the failure is recorded for it).
+   */
+  error?: { Error?: string; Cause?: string; unstarted?: string };
 }
 
 const COMMANDS: Record<TransitionEvent['action'], (e: TransitionEvent) => Command> = {
@@ -30,7 +33,15 @@ const COMMANDS: Record<TransitionEvent['action'], (e: TransitionEvent) => Comman
 export async function handler(event: TransitionEvent, clock = systemClock): Promise<Plan> {
   const now = clock();
   const command = COMMANDS[event.action](event);
-  const stored = await changeAsExecution(repo, event.companyId, event.execution.name, command, now);
+  const actingFor = event.action === 'recordFailure' ? event.error?.unstarted : undefined;
+  const stored = await changeAsExecution(
+    repo,
+    event.companyId,
+    event.execution.name,
+    command,
+    now,
+    actingFor,
+  );
   let latest = stored;
   if (event.action === 'recordFailure') latest = (await sendDueNotices(repo, stored, now)).stored;
   const plan = planNext(latest.company, policies.forRegion(latest.company.region), now, {

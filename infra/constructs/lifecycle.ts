@@ -122,7 +122,7 @@ export class Lifecycle extends Construct {
     });
     const transition = new TaskFunction(this, 'TransitionTask', {
       entry: 'functions/tasks/transition.ts',
-      description: 'Lifecycle: escalate, issue certificate, continue, record failure',
+      description: 'Lifecycle: escalate a missed deadline, record a failure',
       environment,
     });
     this.functions = { progress, await: awaitFn, transition };

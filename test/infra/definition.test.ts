@@ -314,7 +314,19 @@ describe('StartNextExecution (continue-as-new)', () => {
       expect.arrayContaining(['StepFunctions.ExecutionAlreadyExistsException']),
     );
     expect(first?.Next).toBe(STATES.alreadyStarted);
-    expect(rest.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: STATES.recordFailure });
+    // Anything else: the unstarted execution's name goes with the error to RecordLifecycleFailure.
+    expect(rest.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: STATES.noteUnstarted });
+    const note = state(STATES.noteUnstarted);
+    expect(note).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.error',
+      Next: STATES.recordFailure,
+      Parameters: {
+        'Error.$': '$.error.Error',
+        'Cause.$': '$.error.Cause',
+        'unstarted.$': '$.Payload.next.name',
+      },
+    });
     const already = state(STATES.alreadyStarted);
     expect(
       already.Type === 'Succeed' || already.End === true || state(already.Next as string).Type === 'Succeed',

@@ -237,7 +237,11 @@ export class LifecycleWorld {
         cause: JSON.stringify((raw as { error?: unknown }).error ?? null),
       },
     };
-    if (this.c.execution.name === execution.name) {
+    const unstarted = (raw as { error?: { unstarted?: string } }).error?.unstarted;
+    if (
+      this.c.execution.name === execution.name ||
+      (action === 'recordFailure' && this.c.execution.name === unstarted)
+    ) {
       try {
         this.apply(commands[action] as Command, 'system');
       } catch {

@@ -236,6 +236,26 @@ describe('CertificationLifecycle (synthesized definition on aws-local-stepfuncti
     expect(world.emails.filter((e) => e.kind === 'workflowFailed').map((e) => e.recipient)).toEqual(['ops']);
   });
 
+  test('a next execution that cannot be started: the failure is recorded for it, so operations can redrive', async () => {
+    const world = new LifecycleWorld(at('2027-01-04')).act(at('2027-01-05'), trainee);
+    world.fail('StartNextExecution', 100, 'StepFunctions.InvalidExecutionInput');
+    world.signUp(register());
+    await world.settle();
+    const registration = world.executions[0];
+    expect(registration?.status).toBe('FAILED');
+    expect(registration?.states.slice(-4)).toEqual([
+      'StartNextExecution',
+      'NoteUnstartedExecution',
+      'RecordLifecycleFailure',
+      'LifecycleFailed',
+    ]);
+    expect(world.executions.map((e) => e.name)).toEqual(['acme-c1-REGISTRATION']);
+    // The record had moved on to TRAINING, whose execution never started: that is what failed.
+    expect(world.company?.phase).toBe('FAILED');
+    expect(world.company?.failure?.phase).toBe('TRAINING');
+    expect(world.company?.failure?.cause).toContain('InvalidExecutionInput');
+  });
+
   test('starting a phase whose execution already exists is success, never a fork', async () => {
     const world = new LifecycleWorld(at('2027-01-04'))
       .act(at('2027-01-05'), trainee)

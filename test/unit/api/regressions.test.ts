@@ -302,3 +302,34 @@ describe('idempotency records deleted by rejected requests', () => {
     }
   });
 });
+
+describe('a passing audit whose workflow call fails after the record is saved', () => {
+  test('the certificate still verifies (its lookup item is written before the record)', async () => {
+    const c = await signUp(api, { legalName: uniqueName('Verify After Failure') });
+    await submitProgram(api, c, assessorKey);
+    const stored = await api.repo.load(c.companyId);
+    if (!stored) throw new Error('no company');
+    await api.repo.storeTaskToken(c.companyId, stored.version, {
+      token: 'cert-throttled',
+      executionName: stored.company.execution.name,
+      executionStartedAt: NOW,
+      iteration: 1,
+      storedAt: NOW,
+    });
+    api.sfn
+      .on(SendTaskSuccessCommand, { taskToken: 'cert-throttled' })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    const res = await api.call('POST', `/companies/${c.companyId}/audits`, {
+      key: assessorKey,
+      body: auditBody('certification'),
+    });
+
+    expect(res.status).toBe(500); // the workflow was not told (it re-reads the record when it next wakes)
+    const certificate = (await api.repo.load(c.companyId))?.company.certificate;
+    expect(certificate?.certificateNumber).toMatch(/^SECOR-AB-\d{4}-\d{6}$/);
+    const verify = await api.call('GET', `/certificates/${certificate?.certificateNumber}`);
+    expect(verify.status).toBe(200);
+    expect(verify.body).toMatchObject({ status: 'valid', certificateNumber: certificate?.certificateNumber });
+  });
+});

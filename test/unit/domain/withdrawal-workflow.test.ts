@@ -140,6 +140,20 @@ describe('workflow failures: recordFailure, redrive', () => {
     expect(d.c.phase).toBe('IMPLEMENTATION');
   });
 
+  test('a failure recorded while CERTIFIED (a record written before certification went on into maintenance) is redriven into maintenance year 2', () => {
+    const d = new Driver('AB').certify();
+    d.do({ type: 'recordFailure', cause: 'x' }, '2027-06-02', 'system');
+    const legacy = structuredClone(d.c);
+    legacy.failure = { ...(legacy.failure as NonNullable<typeof legacy.failure>), phase: 'CERTIFIED' };
+    legacy.maintenanceYear = null;
+    d.company = legacy;
+    d.do({ type: 'redrive' }, '2027-06-03', 'ops');
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 2, failure: null });
+    expect(d.c.execution.name).toMatch(/^co-1-c1-MAINTENANCE2-r\d+$/);
+    d.audit('maintenance', 90, '2027-07-01');
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 3 });
+  });
+
   test('the cause is kept to 1000 characters', () => {
     const d = new Driver('AB').toTraining();
     d.do({ type: 'recordFailure', cause: 'e'.repeat(5000) }, '2027-01-12', 'system');

@@ -117,7 +117,7 @@ export class Story {
     );
   }
 
-  /** Certified on 2027-06-01 with certificate SECOR-AB-2027-000007; every email sent. Phase CERTIFIED. */
+  /** Certified on 2027-06-01 with certificate SECOR-AB-2027-000007; every email sent. In maintenance year 2. */
   static certified(): Story {
     return Story.registered()
       .designate()

@@ -185,6 +185,48 @@ describe('transition recordFailure', () => {
   });
 });
 
+describe('transition recordFailure for a next execution that could not be started', () => {
+  // The company moved on to TRAINING (the record names c1-TRAINING); the REGISTRATION execution failed to start it.
+  const moved = () => {
+    const before = registered();
+    const training = Story.from(before).designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
+    world.putCompany(training, 4);
+    return { stale: executionOf(before), training };
+  };
+
+  test('names the unstarted execution: the failure is recorded (FAILED, phase TRAINING), so it can be redriven', async () => {
+    const { stale } = moved();
+    await handler(
+      {
+        companyId: COMPANY_ID,
+        execution: stale,
+        action: 'recordFailure',
+        error: { Error: 'StepFunctions.SdkClientException', Cause: 'x', unstarted: 'co-1-c1-TRAINING' },
+      },
+      clockAt(at('2027-01-11', '10:00:05.000Z')),
+    );
+    expect(world.stored(COMPANY_ID).record).toMatchObject({
+      phase: 'FAILED',
+      failure: { phase: 'TRAINING', cause: 'StepFunctions.SdkClientException: x' },
+    });
+  });
+
+  test('names another execution than the record: a no-op', async () => {
+    const { stale, training } = moved();
+    await handler(
+      {
+        companyId: COMPANY_ID,
+        execution: stale,
+        action: 'recordFailure',
+        error: { Error: 'X', Cause: 'y', unstarted: 'co-1-c1-IMPLEMENTATION' },
+      },
+      clockAt(at('2027-01-11', '10:00:05.000Z')),
+    );
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(world.stored(COMPANY_ID)).toMatchObject({ version: 4, record: training });
+  });
+});
+
 describe('transition is idempotent: only the execution that carries the phase changes the company', () => {
   test.each<TransitionEvent['action']>(['escalate', 'recordFailure'])(
     '%s from an execution that is no longer current is a no-op (no UpdateCommand)',

@@ -18,19 +18,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Company } from '../domain';
+import { policies, type Company } from '../domain';
 import { addDays, ApiClient, pool } from './lib/client';
 
-export const ELEMENTS = [
-  'management-leadership',
-  'hazard-assessment',
-  'hazard-control',
-  'training',
-  'inspections',
-  'emergency-response',
-  'incident-investigation',
-  'program-administration',
-];
+/** AB's safety program elements, from its policy. */
+export const ELEMENTS = policies.forRegion('AB').programElements.map((e) => e.id);
 
 const scores = (v: number) => Object.fromEntries(ELEMENTS.map((e) => [e, v]));
 

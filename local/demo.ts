@@ -5,6 +5,7 @@
  */
 import { SFNClient, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import cliProgress from 'cli-progress';
+import { policies } from '../domain';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +23,8 @@ interface Ctx {
   sfn?: string;
 }
 
+/** The safety program elements of the demo's region (AB), from its policy. */
+const AB_ELEMENTS = policies.forRegion('AB').programElements.map((e) => e.id);
 async function call(ctx: Ctx, method: string, p: string, body?: unknown, key?: string): Promise<Json> {
   const res = await fetch(`${ctx.api}${p}`, {
     method,
@@ -166,16 +169,7 @@ async function main(): Promise<void> {
     {
       manualTitle: 'Northern Roofing Health & Safety Manual',
       manualVersion: '1.0',
-      elements: [
-        'management-leadership',
-        'hazard-assessment',
-        'hazard-control',
-        'training',
-        'inspections',
-        'emergency-response',
-        'incident-investigation',
-        'program-administration',
-      ],
+      elements: AB_ELEMENTS,
       implementedSince: since,
     },
     apiKey,
@@ -188,34 +182,33 @@ async function main(): Promise<void> {
     { format: '  years  [{bar}] {value}/{total} days  {phase}', hideCursor: true, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
   );
-  const scores = (v: number) =>
-    Object.fromEntries(
-      [
-        'management-leadership',
-        'hazard-assessment',
-        'hazard-control',
-        'training',
-        'inspections',
-        'emergency-response',
-        'incident-investigation',
-        'program-administration',
-      ].map((e) => [e, v]),
-    );
+  /** Records an audit completed on `completedOn` (today unless given), every element at `elementScore`. */
+  const audit = async <T = Json>(
+    type: 'certification' | 'maintenance' | 'recertification',
+    overallScore: number,
+    elementScore: number,
+    key: string,
+    completedOn?: string,
+  ): Promise<T> =>
+    (await call(
+      ctx,
+      'POST',
+      `/companies/${companyId}/audits`,
+      {
+        type,
+        overallScore,
+        elementScores: Object.fromEntries(AB_ELEMENTS.map((e) => [e, elementScore])),
+        auditor: { name: type === 'maintenance' ? 'Sam Trainee' : 'A. Auditor' },
+        completedOn: completedOn ?? (await today()),
+      },
+      key,
+    )) as T;
   await clock(95, 'the minimum implementation period (3 months in AB)');
   const auditDay = addDays(await today(), -1);
-  const cert = (await call(
-    ctx,
-    'POST',
-    `/companies/${companyId}/audits`,
-    {
-      type: 'certification',
-      overallScore: 88,
-      elementScores: scores(85),
-      auditor: { name: 'A. Auditor' },
-      completedOn: auditDay,
-    },
-    assessor.apiKey,
-  )) as { passed: boolean; certificate?: { certificateNumber: string; expiresOn: string } };
+  const cert = await audit<{
+    passed: boolean;
+    certificate?: { certificateNumber: string; expiresOn: string };
+  }>('certification', 88, 85, assessor.apiKey, auditDay);
   say(
     `  Certification audit 88% → ${cert.passed ? 'PASSED' : 'failed'}; certificate ${cert.certificate?.certificateNumber}`,
   );
@@ -236,19 +229,7 @@ async function main(): Promise<void> {
   await yearsPass(330);
   bar.stop();
   await emailsSince();
-  const m2 = (await call(
-    ctx,
-    'POST',
-    `/companies/${companyId}/audits`,
-    {
-      type: 'maintenance',
-      overallScore: 76,
-      elementScores: scores(75),
-      auditor: { name: 'Sam Trainee' },
-      completedOn: await today(),
-    },
-    apiKey,
-  )) as Json;
+  const m2 = await audit('maintenance', 76, 75, apiKey);
   say(
     `  Year-2 maintenance self-audit 76% → corrective action required: ${String(m2.correctiveActionRequired)}; certificate still ${String(((await call(ctx, 'GET', `/certificates/${number}`)) as Json).status)}`,
   );
@@ -257,19 +238,7 @@ async function main(): Promise<void> {
   await yearsPass(60);
   bar.stop();
   await emailsSince();
-  const m3 = (await call(
-    ctx,
-    'POST',
-    `/companies/${companyId}/audits`,
-    {
-      type: 'maintenance',
-      overallScore: 91,
-      elementScores: scores(90),
-      auditor: { name: 'Sam Trainee' },
-      completedOn: await today(),
-    },
-    apiKey,
-  )) as Json;
+  const m3 = await audit('maintenance', 91, 90, apiKey);
   say(`  Year-3 maintenance self-audit 91% → passed: ${String(m3.passed)} (corrective action closed)`);
   await clock(0, 'settle');
 
@@ -278,19 +247,12 @@ async function main(): Promise<void> {
   await yearsPass(340);
   bar.stop();
   await emailsSince();
-  const recert = (await call(
-    ctx,
-    'POST',
-    `/companies/${companyId}/audits`,
-    {
-      type: 'recertification',
-      overallScore: 93,
-      elementScores: scores(90),
-      auditor: { name: 'A. Auditor' },
-      completedOn: await today(),
-    },
+  const recert = await audit<{ certificate?: { certificateNumber: string } }>(
+    'recertification',
+    93,
+    90,
     assessor.apiKey,
-  )) as { certificate?: { certificateNumber: string } };
+  );
   await clock(0, 'settle');
   const final = await status();
   say(

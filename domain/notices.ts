@@ -3,8 +3,10 @@
  * hear about (not yet notified), and the reminders due. Each has a dedupe key, so none is sent twice.
  */
 import type { IsoTimestamp } from './dates';
+import { eventIndex } from './history';
+import { isActivePhase } from './phases';
 import type { RegionPolicy } from './policy';
-import { remindersDue } from './schedule';
+import { daysLeft, remindersDue, STEP_RECIPIENTS } from './schedule';
 import type { Company, HistoryEvent, Recipient, Step } from './types';
 
 export type NoticeKind =
@@ -37,6 +39,9 @@ export interface Notice {
   event?: HistoryEvent;
   reminder?: { step: Step; dueOn: string; daysLeft: number; maintenanceYear?: 2 | 3 };
 }
+
+/** A reminder: the step, its due date and the days left. */
+export type ReminderNotice = Notice & { kind: 'reminder'; reminder: NonNullable<Notice['reminder']> };
 
 function eventNotice(event: HistoryEvent, company: Company): Omit<Notice, 'key' | 'event'> | null {
   const d = event.details ?? {};
@@ -85,15 +90,39 @@ function eventNotice(event: HistoryEvent, company: Company): Omit<Notice, 'key' 
   }
 }
 
-/** Event notices not yet sent: events from `notifiedThrough` on. */
+/**
+ * Event notices not yet sent: events from `notifiedThrough` on, each keyed by its absolute index (which events
+ * dropped from the history do not change; see history.ts).
+ */
 export function eventNoticesDue(company: Company): Notice[] {
   const from = company.notifiedThrough ?? 0;
   const notices: Notice[] = [];
   company.history.slice(from).forEach((event, i) => {
     const notice = eventNotice(event, company);
-    if (notice && notice.recipients.length > 0) notices.push({ key: `EVENT|${from + i}`, event, ...notice });
+    if (notice && notice.recipients.length > 0)
+      notices.push({ key: `EVENT|${eventIndex(company, from + i)}`, event, ...notice });
   });
   return notices;
+}
+
+/**
+ * The reminder of the company's current step, to send again now (operations' "resend the reminder"): the
+ * recipients and days left of the scheduled reminders of that step. Null when no step is open.
+ */
+export function currentReminder(company: Company, now: IsoTimestamp): ReminderNotice | null {
+  const deadline = company.nextDeadline;
+  if (!deadline || !isActivePhase(company.phase)) return null;
+  return {
+    key: `RESEND|${now}`,
+    kind: 'reminder',
+    recipients: [...STEP_RECIPIENTS[deadline.step]],
+    reminder: {
+      step: deadline.step,
+      dueOn: deadline.dueOn,
+      daysLeft: daysLeft(deadline.dueOn, now),
+      ...(deadline.maintenanceYear ? { maintenanceYear: deadline.maintenanceYear } : {}),
+    },
+  };
 }
 
 export function noticesDue(company: Company, policy: RegionPolicy, now: IsoTimestamp): Notice[] {

@@ -6,12 +6,14 @@ import {
   addMonths,
   addYears,
   dateOf,
+  daysBetween,
   endOfYear,
   type IsoDate,
   type IsoTimestamp,
   maxDate,
   startOf,
 } from './dates';
+import { isActivePhase } from './phases';
 import type { RegionPolicy } from './policy';
 import type { Company, Deadline, Recipient, Step } from './types';
 
@@ -120,21 +122,16 @@ export function reminderKey(deadline: Deadline, slot: IsoDate): string {
 /** The deadlines a company has open now: its phase's step, and the trainee's refresher. */
 export function openDeadlines(company: Company, policy: RegionPolicy): Deadline[] {
   const open: Deadline[] = [];
-  if (company.nextDeadline && ACTIVE.has(company.phase)) open.push(company.nextDeadline);
-  const refresher = ACTIVE.has(company.phase) ? refresherDeadline(company, policy) : null;
+  if (company.nextDeadline && isActivePhase(company.phase)) open.push(company.nextDeadline);
+  const refresher = isActivePhase(company.phase) ? refresherDeadline(company, policy) : null;
   if (refresher && company.training.passedOn) open.push(refresher);
   return open;
 }
 
-const ACTIVE = new Set([
-  'REGISTERED',
-  'TRAINING',
-  'IMPLEMENTATION',
-  'CERTIFICATION_AUDIT',
-  'CERTIFIED',
-  'MAINTENANCE',
-  'RECERTIFICATION',
-]);
+/** Whole days from the date of `now` to `dueOn` (0 on the due date, negative once it has passed). */
+export function daysLeft(dueOn: IsoDate, now: IsoTimestamp): number {
+  return daysBetween(dateOf(now), dueOn);
+}
 
 /**
  * Reminders due at `now` and not yet sent: for each open deadline, the latest reminder date that has come
@@ -156,7 +153,7 @@ export function remindersDue(company: Company, policy: RegionPolicy, now: IsoTim
       step: deadline.step,
       dueOn: deadline.dueOn,
       slot,
-      daysLeft: Math.round((Date.parse(startOf(deadline.dueOn)) - Date.parse(startOf(today))) / 86_400_000),
+      daysLeft: daysLeft(deadline.dueOn, now),
       recipients: STEP_RECIPIENTS[deadline.step],
       ...(deadline.maintenanceYear ? { maintenanceYear: deadline.maintenanceYear } : {}),
     });
@@ -184,5 +181,7 @@ export function nextWakeAt(company: Company, policy: RegionPolicy, now: IsoTimes
 
 /** True when the phase's deadline has passed and the workflow has not yet escalated. */
 export function isOverdue(company: Company, now: IsoTimestamp): boolean {
-  return company.nextDeadline !== null && ACTIVE.has(company.phase) && isPastDue(company.nextDeadline, now);
+  return (
+    company.nextDeadline !== null && isActivePhase(company.phase) && isPastDue(company.nextDeadline, now)
+  );
 }

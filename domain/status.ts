@@ -62,6 +62,8 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
     // Shown only when SES reported a bounce or complaint: the company's emails may not be arriving.
     ...(c.emailIssue ? { emailIssue: c.emailIssue } : {}),
     execution: c.execution.name,
+    // Shown only once events were dropped to keep the record bounded: the history is the first and the latest.
+    ...(c.historyDropped ? { historyDropped: c.historyDropped } : {}),
     history: c.history.map((e) => ({
       at: e.at,
       type: e.type,

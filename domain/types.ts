@@ -184,8 +184,10 @@ export interface Company {
   execution: ExecutionPointer;
   /** Dedupe keys of reminders already sent for open deadlines. */
   remindersSent: string[];
-  /** History events before this index have had their emails sent (see notices.ts). */
+  /** History events before this position have had their emails sent (see notices.ts). */
   notifiedThrough?: number;
+  /** Events dropped from the history to keep the record bounded (see history.ts; absent: none). */
+  historyDropped?: number;
   /** Set when SES reports a bounce or complaint for an email to the company (absent on older records). */
   emailIssue?: EmailIssue | null;
   history: HistoryEvent[];
@@ -226,7 +228,14 @@ export type Command =
   | { type: 'withdraw'; reason?: string | null }
   | { type: 'deadlinePassed' }
   | { type: 'recordReminder'; key: string }
-  | { type: 'recordNotifications'; through: number; reminderKeys: string[] }
+  | {
+      type: 'recordNotifications';
+      /** The `history.length` of the record the notices were computed from: events before it were notified. */
+      through: number;
+      reminderKeys: string[];
+      /** The `historyDropped` of that record (absent: the same as now), to place `through` in the current one. */
+      historyDropped?: number;
+    }
   | { type: 'recordFailure'; cause: string }
   | {
       type: 'recordEmailFeedback';

@@ -104,7 +104,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   // 6. The ops key: generated on first start, kept in .secor/ops-key, registered (hashed) like any key.
   const { hashApiKey, newApiKey } = await import('../functions/api/principal');
-  const { CompanyRepository, KeyRepository } = await import('../functions/lib/repository');
+  const { CompanyRepository, KeyRepository } = await import('../functions/lib/repositories');
   const opsKeyFile = path.join(dataDir, 'ops-key');
   const opsKey = existsSync(opsKeyFile) ? readFileSync(opsKeyFile, 'utf8').trim() : newApiKey('ops');
   if (!existsSync(opsKeyFile)) writeFileSync(opsKeyFile, opsKey + '\n', { mode: 0o600 });

@@ -16,7 +16,8 @@
  *
  * Transitions are the bill: an execution that is started, waits for its person and hands over costs five
  * (StartPhase, RoutePhase, Await, Route, StartNextExecution). Every Lambda task retries service errors with
- * backoff and jitter and catches everything else into RecordLifecycleFailure → LifecycleFailed (alarmed).
+ * backoff and jitter (./retries.ts) and catches everything else into RecordLifecycleFailure → LifecycleFailed
+ * (alarmed).
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,6 +25,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PhaseKey } from '../domain';
+import {
+  EXECUTION_ALREADY_EXISTS,
+  TASK_TIMEOUT_SECONDS,
+  retryLambdaTask,
+  retryRecordFailure,
+  retryServiceErrors,
+} from './retries';
 
 export interface LifecycleFunctions {
   /** Sends due emails and returns the plan (Start<Phase>, Check<Phase>Progress). */
@@ -94,41 +102,6 @@ export const STATES = {
   unknownPlan: 'RejectUnknownPlan',
 } as const;
 
-/** Lambda service errors worth retrying (throttling, transient service failures). */
-export const LAMBDA_SERVICE_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ClientExecutionTimeoutException',
-];
-
-/**
- * Errors our handlers and the AWS SDK raise for transient conditions (throttling, a concurrent write, a
- * network blip): retried. Anything else is a defect or a bad record: caught, recorded and alarmed at once.
- */
-export const TRANSIENT_ERRORS = [
-  'ConflictError',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'TransactionConflictException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'NetworkingError',
-];
-
-/** How the optimized `states:startExecution` integration names a duplicate execution. */
-export const EXECUTION_ALREADY_EXISTS = [
-  'StepFunctions.ExecutionAlreadyExistsException',
-  'StepFunctions.ExecutionAlreadyExists',
-];
-
-/** Every Lambda task gives up after this long (the handlers take well under a second). */
-export const TASK_TIMEOUT_SECONDS = 60;
-
 /**
  * Where the plan lives in the state data. It is `$.Payload` so that the callback task's TimeoutSecondsPath
  * (`$.Payload.waitSeconds`) resolves both against the state input and against the effective input after
@@ -164,14 +137,7 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
   });
-  retryServiceErrors(recordFailure);
-  recordFailure.addRetry({
-    errors: ['States.ALL'],
-    interval: Duration.seconds(5),
-    maxAttempts: 3,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  retryRecordFailure(recordFailure);
   recordFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordFailureError' });
   recordFailure.next(failed);
 
@@ -184,15 +150,7 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
       resultPath: PLAN,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
     });
-    retryServiceErrors(task);
-    task.addRetry({
-      errors: [...TRANSIENT_ERRORS, 'States.Timeout'],
-      interval: Duration.seconds(5),
-      maxAttempts: 3,
-      backoffRate: 2,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    retryLambdaTask(task);
     task.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     return task;
   };
@@ -318,15 +276,4 @@ export function buildLifecycleDefinition(scope: Construct, props: LifecycleDefin
 
 function planIs(action: string): sfn.Condition {
   return sfn.Condition.stringEquals(`${PLAN}.action`, action);
-}
-
-function retryServiceErrors(task: sfn.TaskStateBase): void {
-  task.addRetry({
-    errors: LAMBDA_SERVICE_ERRORS,
-    interval: Duration.seconds(2),
-    maxAttempts: 6,
-    backoffRate: 2,
-    maxDelay: Duration.seconds(60),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
 }

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { logger } from '../lib/logger';
-import { KeyRepository } from '../lib/repository';
+import { KeyRepository } from '../lib/repositories/keys';
 import { bearer, hashApiKey } from '../api/principal';
 
 const keys = new KeyRepository();

@@ -16,7 +16,8 @@ import { phaseInput, planNext, policies, type Company } from '../../domain';
 import { sfn } from './aws';
 import { config } from './env';
 import { logger } from './logger';
-import type { CompanyRepository, StoredCompany } from './repository';
+import type { CompanyRepository } from './repositories/company';
+import type { StoredCompany } from './repositories/company-items';
 
 export async function startPhaseExecution(company: Company): Promise<void> {
   try {

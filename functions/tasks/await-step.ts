@@ -9,7 +9,8 @@ import { planNext, policies } from '../../domain';
 import { sfn } from '../lib/aws';
 import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
-import { CompanyRepository, NotFoundError } from '../lib/repository';
+import { CompanyRepository } from '../lib/repositories/company';
+import { NotFoundError } from '../lib/repositories/errors';
 import type { TaskEvent } from './types';
 
 const repo = new CompanyRepository();

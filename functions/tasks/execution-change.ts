@@ -4,7 +4,8 @@
  * no-op. A command that no longer applies (the company withdrew meanwhile) is a no-op too.
  */
 import { decide, isDomainError, type Command, type IsoTimestamp } from '../../domain';
-import type { CompanyRepository, StoredCompany } from '../lib/repository';
+import type { CompanyRepository } from '../lib/repositories/company';
+import type { StoredCompany } from '../lib/repositories/company-items';
 
 export async function changeAsExecution(
   repo: CompanyRepository,

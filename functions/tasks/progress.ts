@@ -8,7 +8,8 @@ import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
 import { flushMetrics } from '../lib/metrics';
 import { sendDueNotices } from '../lib/notify';
-import { CompanyRepository, NotFoundError } from '../lib/repository';
+import { CompanyRepository } from '../lib/repositories/company';
+import { NotFoundError } from '../lib/repositories/errors';
 import { changeAsExecution } from './execution-change';
 import type { TaskEvent } from './types';
 

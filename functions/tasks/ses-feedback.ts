@@ -12,7 +12,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { decide, isDomainError, type EmailFeedback, type Recipient } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
-import { CompanyRepository, NotFoundError } from '../lib/repository';
+import { CompanyRepository } from '../lib/repositories/company';
+import { NotFoundError } from '../lib/repositories/errors';
 
 const repo = new CompanyRepository();
 

@@ -7,7 +7,7 @@ import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
 import { flushMetrics } from '../lib/metrics';
 import { sendDueNotices } from '../lib/notify';
-import { CompanyRepository } from '../lib/repository';
+import { CompanyRepository } from '../lib/repositories/company';
 import { changeAsExecution } from './execution-change';
 import type { TaskEvent } from './types';
 

@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AUTHORIZER_MODULE, ROUTES } from '../../functions/api/route-table';
-import { TaskFunction } from './lifecycle';
+import { NodeFunction } from './node-function';
 import type { Notifications } from './notifications';
 
 export interface ApiProps {
@@ -28,7 +28,7 @@ export interface ApiProps {
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
-  readonly functions: Record<string, TaskFunction> = {};
+  readonly functions: Record<string, NodeFunction> = {};
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -88,7 +88,7 @@ export class Api extends Construct {
     for (const [entry, grant] of Object.entries(grants)) {
       const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
       const fnId = `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
-      const fn = new TaskFunction(this, fnId, {
+      const fn = new NodeFunction(this, fnId, {
         entry,
         description: grant.description,
         environment: entry === 'functions/api/openapi.ts' ? {} : environment,
@@ -114,7 +114,7 @@ export class Api extends Construct {
     });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       apiName: `${stack.stackName}-api`,
-      description: 'SECOR Lifecycle HTTP API (shared/API.md)',
+      description: 'SECOR Lifecycle HTTP API',
       createDefaultStage: false,
     });
     const stage = new apigw.HttpStage(this, 'Stage', {
@@ -141,7 +141,7 @@ export class Api extends Construct {
 
     const authorizer = new HttpLambdaAuthorizer(
       'KeyAuthorizer',
-      this.functions[AUTHORIZER_MODULE] as TaskFunction,
+      this.functions[AUTHORIZER_MODULE] as NodeFunction,
       {
         responseTypes: [HttpLambdaResponseType.SIMPLE],
         identitySource: ['$request.header.Authorization'],
@@ -156,7 +156,7 @@ export class Api extends Construct {
       if (!integration) {
         integration = new HttpLambdaIntegration(
           `${route.module.replace(/\W/g, '')}Integration`,
-          this.functions[route.module] as TaskFunction,
+          this.functions[route.module] as NodeFunction,
         );
         integrations.set(route.module, integration);
       }
@@ -179,7 +179,7 @@ export class Api extends Construct {
       if (!construct) throw new Error(`route construct for ${route.routeKey} not found`);
       Validations.of(construct).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG4',
-        reason: `${route.routeKey} is public by the API contract (shared/API.md); throttled at the stage.`,
+        reason: `${route.routeKey} is public by the API contract; throttled at the stage.`,
       });
     }
     this.url = stage.url;

@@ -1,80 +1,13 @@
-import * as path from 'node:path';
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildLifecycleDefinition } from '../../workflows/lifecycle';
+import { NodeFunction } from './node-function';
 import type { Notifications } from './notifications';
-
-export const ROOT = path.resolve(__dirname, '..', '..');
-
-/** Metadata key naming a function's handler module (the local runtime maps Lambda ARNs to code with it). */
-export const HANDLER_METADATA = 'secor:handler';
-
-export interface TaskFunctionProps {
-  /** Path of the handler module, relative to the repository root (e.g. functions/tasks/progress.ts). */
-  entry: string;
-  description: string;
-  environment: Record<string, string>;
-  memorySize?: number;
-  timeout?: Duration;
-}
-
-/** A Node.js Lambda function the way this project builds all of them: esbuild, minified, source maps, arm64. */
-export class TaskFunction extends nodejs.NodejsFunction {
-  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // An own role: logs to its own log group only (no AWS managed policy).
-    const role = new iam.Role(scope, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description} (function role)`,
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    super(scope, id, {
-      role,
-      entry: path.join(ROOT, props.entry),
-      handler: 'handler',
-      description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(30),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'secor-lifecycle',
-        ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The AWS SDK v3 ships with the Lambda Node.js runtime: not bundled (small bundles, fast cold starts).
-        externalModules: ['@aws-sdk/*'],
-      },
-    });
-    (this.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA, props.entry);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
-    });
-  }
-}
 
 export interface LifecycleProps {
   table: dynamodb.ITableV2;
@@ -94,7 +27,7 @@ export class Lifecycle extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly stateMachineName: string;
   readonly stateMachineArn: string;
-  readonly functions: { progress: TaskFunction; await: TaskFunction; transition: TaskFunction };
+  readonly functions: { progress: NodeFunction; await: NodeFunction; transition: NodeFunction };
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {
@@ -110,17 +43,17 @@ export class Lifecycle extends Construct {
       SES_CONFIGURATION_SET: props.notifications.configurationSet.configurationSetName,
       PUBLIC_API_URL: props.publicApiUrl,
     };
-    const progress = new TaskFunction(this, 'ProgressTask', {
+    const progress = new NodeFunction(this, 'ProgressTask', {
       entry: 'functions/tasks/progress.ts',
       description: 'Lifecycle: send due emails, plan the next step',
       environment,
     });
-    const awaitFn = new TaskFunction(this, 'AwaitTask', {
+    const awaitFn = new NodeFunction(this, 'AwaitTask', {
       entry: 'functions/tasks/await-step.ts',
       description: 'Lifecycle: store the callback token of a human step',
       environment,
     });
-    const transition = new TaskFunction(this, 'TransitionTask', {
+    const transition = new NodeFunction(this, 'TransitionTask', {
       entry: 'functions/tasks/transition.ts',
       description: 'Lifecycle: escalate a missed deadline, record a failure',
       environment,

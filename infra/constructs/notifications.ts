@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Arn, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { TaskFunction } from './lifecycle';
+import { NodeFunction } from './node-function';
 
 export interface NotificationsProps {
   /** The verified sender address (a stack parameter). */
@@ -29,7 +29,7 @@ export class Notifications extends Construct {
   readonly senderAddress: string;
   readonly opsEmail: string;
   /** Records SES bounces and complaints on the company (EventBridge → Lambda). */
-  readonly feedbackFunction: TaskFunction;
+  readonly feedbackFunction: NodeFunction;
   readonly feedbackRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
@@ -52,7 +52,7 @@ export class Notifications extends Construct {
       destination: ses.EventDestination.eventBus(defaultBus),
       events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
     });
-    this.feedbackFunction = new TaskFunction(this, 'SesFeedbackFunction', {
+    this.feedbackFunction = new NodeFunction(this, 'SesFeedbackFunction', {
       entry: 'functions/tasks/ses-feedback.ts',
       description: 'SES feedback: record bounces and complaints on the company',
       environment: { TABLE_NAME: props.table.tableName },

@@ -12,12 +12,13 @@ import {
   synthesizeLifecycle,
   taskFunctionArn,
 } from '../../local/synthesized';
+import { PHASE_FRAGMENTS, STATES } from '../../workflows/lifecycle';
 import {
   EXECUTION_ALREADY_EXISTS,
   LAMBDA_SERVICE_ERRORS,
-  PHASE_FRAGMENTS,
-  STATES,
-} from '../../workflows/lifecycle';
+  NOTICE_IN_FLIGHT_ERROR,
+} from '../../workflows/retries';
+import { NOTICE_LEASE_MS, NoticeInFlightError } from '../../functions/lib/notify';
 import { SYNTH_TIMEOUT_MS, isRecord } from './support';
 
 interface Retrier {
@@ -149,6 +150,36 @@ describe('retries and failure handling', () => {
         expect([name, attempts >= 1 && attempts <= 6]).toEqual([name, true]);
         expect([name, (r.BackoffRate ?? 2) >= 1]).toEqual([name, true]);
       }
+    }
+  });
+
+  test('every task that sends emails waits out a claim in flight: its retries outlast the claim lease', () => {
+    const senders = lambdaTasks().filter(([, s]) =>
+      ['functions/tasks/progress.ts', 'functions/tasks/transition.ts'].includes(handlerOf(s) ?? ''),
+    );
+    expect(senders.length).toBe(PHASE_FRAGMENTS.length * 2 + 2);
+    expect(new NoticeInFlightError('co-1', []).name).toBe(NOTICE_IN_FLIGHT_ERROR);
+    for (const [name, s] of senders) {
+      const retrier = retriers(s).find((r) => r.ErrorEquals.includes(NOTICE_IN_FLIGHT_ERROR));
+      expect([name, retrier?.ErrorEquals]).toEqual([name, [NOTICE_IN_FLIGHT_ERROR]]);
+      // Before any States.ALL retrier (which must come last), so that it applies.
+      const index = retriers(s).indexOf(retrier as Retrier);
+      expect(
+        retriers(s)
+          .slice(0, index)
+          .some((r) => r.ErrorEquals.includes('States.ALL')),
+      ).toBe(false);
+      const {
+        IntervalSeconds = 1,
+        BackoffRate = 2,
+        MaxAttempts = 3,
+        MaxDelaySeconds = Infinity,
+      } = retrier ?? {};
+      let longest = 0;
+      for (let k = 0; k < MaxAttempts; k++)
+        longest += Math.min(IntervalSeconds * BackoffRate ** k, MaxDelaySeconds);
+      // Jittered (FULL) delays: their expected total is half the longest; still past the lease.
+      expect([name, longest / 2 > NOTICE_LEASE_MS / 1000]).toEqual([name, true]);
     }
   });
 

@@ -6,7 +6,7 @@ import { dynamo, ses as sesClient, sfn as sfnClient } from '../../../functions/l
 import { config, requireEnv } from '../../../functions/lib/env';
 import { sendEmail } from '../../../functions/lib/mailer';
 import { recipientAddress, sendDueNotices } from '../../../functions/lib/notify';
-import { CompanyRepository } from '../../../functions/lib/repository';
+import { CompanyRepository } from '../../../functions/lib/repositories/company';
 import { systemClock } from '../../../functions/lib/clock';
 import { at, COMPANY_ID, CONTACT, Story, TRAINEE } from './companies';
 import { ENV } from './setup-env';
@@ -172,7 +172,14 @@ describe('notify.sendDueNotices', () => {
       'NOTICE#EVENT|1|trainee',
       'NOTICE#EVENT|1|contact',
     ]);
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    // One write of the record, and each claim marked sent once SES accepted its email.
+    const updated = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.SK);
+    expect(updated).toEqual([
+      'NOTICE#EVENT|0|contact',
+      'NOTICE#EVENT|1|trainee',
+      'NOTICE#EVENT|1|contact',
+      'PROFILE',
+    ]);
     expect(result.stored).toMatchObject({ version: 3, company: { notifiedThrough: company.history.length } });
   });
 

@@ -2,7 +2,8 @@ import { World, ddb, ses, sesThrottled } from './world';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { handler } from '../../../functions/tasks/progress';
-import { NotFoundError } from '../../../functions/lib/repository';
+import { NotFoundError } from '../../../functions/lib/repositories/errors';
+import { NOTICE_LEASE_MS } from '../../../functions/lib/notify';
 import type { Company } from '../../../domain';
 import {
   at,
@@ -36,11 +37,13 @@ describe('progress: sends the emails the record calls for, records them, returns
 
     const plan = await handler({ companyId: COMPANY_ID, execution }, clockAt(now));
 
-    // claim → send → record, in that order (a crash between any two never sends the email twice)
+    // claim → send → mark sent → record, in that order (an email is sent twice only if the function dies
+    // between SES accepting it and the mark, and the record is not written either)
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       `SendEmail ${CONTACT.email}`,
+      'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
       `Get ${PROFILE}`,
       `Update ${PROFILE}`,
     ]);
@@ -50,8 +53,11 @@ describe('progress: sends the emails the record calls for, records them, returns
         PK: 'COMPANY#co-1',
         SK: 'NOTICE#EVENT|0|contact',
         expiresAt: Math.floor(Date.parse(now) / 1000) + CLAIM_TTL_SECONDS,
+        claimedAt: Date.parse(now),
       },
-      ConditionExpression: 'attribute_not_exists(PK)',
+      ConditionExpression:
+        'attribute_not_exists(PK) OR (attribute_not_exists(sentAt) AND claimedAt < :staleBefore)',
+      ExpressionAttributeValues: { ':staleBefore': Date.parse(now) - NOTICE_LEASE_MS },
     });
     expect(world.emails).toHaveLength(1);
     expect(world.emails[0]).toMatchObject({
@@ -66,7 +72,11 @@ describe('progress: sends the emails the record calls for, records them, returns
       Key: { PK: 'COMPANY#co-1', SK: 'PROFILE' },
       ConditionExpression: '#version = :expected',
     });
-    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const [mark, update] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(mark?.ExpressionAttributeValues).toEqual({
+      ':sentAt': Date.parse(now),
+      ':expiresAt': Math.floor(Date.parse(now) / 1000) + CLAIM_TTL_SECONDS,
+    });
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':expected': 1, ':version': 2 });
 
     const stored = world.stored(COMPANY_ID);
@@ -156,6 +166,7 @@ describe('progress under conditional-write conflicts', () => {
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
+      'Get COMPANY#co-1|NOTICE#EVENT|0|contact', // a claim from before leases: sent, never taken over
       `Get ${PROFILE}`,
       `Update ${PROFILE}`,
     ]);
@@ -167,14 +178,17 @@ describe('progress under conditional-write conflicts', () => {
     const registered = Story.registered().company;
     world.putCompany(registered);
     const now = at('2027-01-10', '10:00:02.000Z');
-    // The company designates its trainee between our send and our update (the API writes version 2).
-    world.before('Update', () =>
-      world.writeConcurrently(
-        COMPANY_ID,
-        { type: 'designateTrainee', trainee: TRAINEE },
-        at('2027-01-10', '10:00:02.500Z'),
-      ),
-    );
+    // The company designates its trainee between our send and our update (the API writes version 2); the
+    // first update is the claim's mark.
+    world
+      .before('Update', () => undefined)
+      .before('Update', () =>
+        world.writeConcurrently(
+          COMPANY_ID,
+          { type: 'designateTrainee', trainee: TRAINEE },
+          at('2027-01-10', '10:00:02.500Z'),
+        ),
+      );
 
     const plan = await handler({ companyId: COMPANY_ID, execution: executionOf(registered) }, clockAt(now));
 
@@ -182,12 +196,16 @@ describe('progress under conditional-write conflicts', () => {
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       `SendEmail ${CONTACT.email}`,
+      'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
       `Get ${PROFILE}`,
       `Update ${PROFILE}`, // ConditionalCheckFailedException: version 2, not 1
       `Get ${PROFILE}`,
       `Update ${PROFILE}`,
     ]);
-    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    const updates = ddb
+      .commandCalls(UpdateCommand)
+      .filter((c) => c.args[0].input.Key?.SK === 'PROFILE')
+      .map((c) => c.args[0].input.ExpressionAttributeValues);
     expect(updates.map((v) => v?.[':expected'])).toEqual([1, 2]);
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     const stored = world.stored(COMPANY_ID);

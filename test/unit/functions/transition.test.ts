@@ -2,7 +2,7 @@ import { World, ddb, ses, sesThrottled } from './world';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { handler, type TransitionEvent } from '../../../functions/tasks/transition';
-import { ConflictError, NotFoundError } from '../../../functions/lib/repository';
+import { ConflictError, NotFoundError } from '../../../functions/lib/repositories/errors';
 import type { Company } from '../../../domain';
 import {
   at,
@@ -125,6 +125,7 @@ describe('transition recordFailure', () => {
       `Update ${PROFILE}`,
       `Put COMPANY#co-1|NOTICE#EVENT|${failedAt}|ops`,
       `SendEmail ${ENV.OPS_EMAIL}`,
+      `Update COMPANY#co-1|NOTICE#EVENT|${failedAt}|ops`,
       `Get ${PROFILE}`,
       `Update ${PROFILE}`,
     ]);

@@ -1,13 +1,16 @@
 /**
  * A small in-memory stand-in for the AWS services the adapters call, wired into aws-sdk-client-mock stubs of
  * the DynamoDB DocumentClient, SESv2 and Step Functions. The table evaluates the few expressions the
- * repository writes (SET/REMOVE/ADD with list_append/if_not_exists; conditions `attribute_not_exists(PK)` and
- * `<attribute> = :value`, anything else throws) so conditional writes fail the way DynamoDB fails them; `before()` injects a concurrent writer or a service error into the
+ * repository writes (SET/REMOVE/ADD with list_append/if_not_exists; conditions `attribute_not_exists(PK)`,
+ * `<attribute> = :value` and a notification claim's lease, anything else throws) so conditional writes fail the way DynamoDB fails them; `before()` injects a concurrent writer or a service error into the
  * next matching call. Every call is appended to `journal`, in order, across the three clients.
  */
 import './setup-env';
 import 'aws-sdk-client-mock-jest';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import {
   SendEmailCommand,
   SESv2Client,
@@ -28,7 +31,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decide, type Actor, type Command, type Company, type Plan } from '../../../domain';
-import type { PendingTask } from '../../../functions/lib/repository';
+import type { PendingTask } from '../../../functions/lib/repositories/company-items';
 
 export const ddb = mockClient(DynamoDBDocumentClient);
 export const ses = mockClient(SESv2Client);
@@ -60,6 +63,12 @@ export interface SentEmail {
 
 export const conditionFailed = (): ConditionalCheckFailedException =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+export const throughputExceeded = (): ProvisionedThroughputExceededException =>
+  new ProvisionedThroughputExceededException({
+    message: 'Rate of requests exceeds the allowed throughput',
+    $metadata: {},
+  });
 
 export const sesThrottled = (): TooManyRequestsException =>
   new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: {} });
@@ -326,6 +335,19 @@ export class World {
     if (!condition) return;
     if (condition === 'attribute_not_exists(PK)') {
       if (item) throw conditionFailed();
+      return;
+    }
+    // A notification claim with a lease: free, or unsent and claimed before the given time.
+    const lease = /^attribute_not_exists\(PK\) OR \(attribute_not_exists\((\w+)\) AND (\w+) < (:\w+)\)$/.exec(
+      condition,
+    );
+    if (lease) {
+      const [, sent = '', claimed = '', before = ''] = lease;
+      const claimedAt = item?.[claimed];
+      const free =
+        !item ||
+        (item[sent] === undefined && typeof claimedAt === 'number' && claimedAt < (values[before] as number));
+      if (!free) throw conditionFailed();
       return;
     }
     const equality = /^(#?\w+) = (:\w+)$/.exec(condition);

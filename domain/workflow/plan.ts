@@ -3,12 +3,12 @@
  * `plan.action`; the API computes the same plan when it completes a human step, so the workflow goes on without
  * an extra task. Pure: no I/O, no clock.
  */
-import { addDays, dateOf, type IsoTimestamp, startOf } from './dates';
-import { isActivePhase } from './lifecycle';
-import type { RegionPolicy } from './policy';
-import { eventNoticesDue, noticesDue } from './notices';
-import { isPastDue, nextWakeAt } from './schedule';
-import type { Company, PhaseKey, Step } from './types';
+import { addDays, dateOf, type IsoTimestamp, startOf } from '../dates';
+import { eventNoticesDue, noticesDue } from '../notices';
+import { isActivePhase } from '../phases';
+import type { RegionPolicy } from '../policy';
+import { isPastDue, nextWakeAt } from '../schedule';
+import type { Company, PhaseKey, Step } from '../types';
 
 /**
  * A Standard execution lives at most one year: a phase that waits longer continues in a fresh execution. The

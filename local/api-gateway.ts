@@ -1,9 +1,12 @@
 /**
- * A local stand-in for API Gateway (HTTP API): matches a request to a route of API.md, runs the Lambda
+ * A local stand-in for API Gateway (HTTP API): matches a request to a route of the API, runs the Lambda
  * authorizer the way the Api construct wires it, and invokes the same handler module with an API Gateway v2
- * event. Used by the local runtime's HTTP server and by the API tests.
+ * event. Used by the local runtime's HTTP server and by the API tests. It also serves the API reference at
+ * GET /docs (Swagger UI, from the swagger-ui-dist package: no CDN), which reads GET /openapi.json.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ApiEvent } from '../functions/api/http';
 import { AUTHORIZER_MODULE, ROUTES, type RouteBinding } from '../functions/api/route-table';
@@ -43,6 +46,69 @@ function match(template: string, path: string): Record<string, string> | null {
   return params;
 }
 
+/** The route a request is for, and its path parameters; or whether another method has that path (405). */
+export function resolveRoute(
+  method: string,
+  path: string,
+): { binding: RouteBinding; params: Record<string, string> } | { binding: undefined; pathMatched: boolean } {
+  let pathMatched = false;
+  for (const r of ROUTES) {
+    const [m, template] = r.routeKey.split(' ') as [string, string];
+    const params = match(template, path);
+    if (!params) continue;
+    pathMatched = true;
+    if (m === method.toUpperCase()) return { binding: r, params };
+  }
+  return { binding: undefined, pathMatched };
+}
+
+/** The API reference page: Swagger UI reading this API's OpenAPI document. */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>SECOR Lifecycle API reference</title>
+    <link rel="stylesheet" href="/docs/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="swagger-ui" data-spec-url="/openapi.json"></div>
+    <script src="/docs/swagger-ui-bundle.js"></script>
+    <script src="/docs/init.js"></script>
+  </body>
+</html>
+`;
+const DOCS_INIT = `window.ui = SwaggerUIBundle({
+  url: document.getElementById('swagger-ui').dataset.specUrl,
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: 'BaseLayout',
+});
+`;
+const JS = 'text/javascript; charset=utf-8';
+/** The files of GET /docs: the page, its initializer, and Swagger UI's bundle and styles. */
+const DOCS_ASSETS: Record<string, { type: string; body: () => string }> = {
+  '/docs': { type: 'text/html; charset=utf-8', body: () => DOCS_PAGE },
+  '/docs/init.js': { type: JS, body: () => DOCS_INIT },
+  '/docs/swagger-ui-bundle.js': { type: JS, body: () => swaggerUiFile('swagger-ui-bundle.js') },
+  '/docs/swagger-ui.css': { type: 'text/css; charset=utf-8', body: () => swaggerUiFile('swagger-ui.css') },
+};
+const swaggerUiFiles = new Map<string, string>();
+function swaggerUiFile(name: string): string {
+  let body = swaggerUiFiles.get(name);
+  if (body === undefined) {
+    const dir = nodePath.dirname(require.resolve('swagger-ui-dist/package.json'));
+    // The stylesheet's last line points to a source map this server does not serve.
+    body = readFileSync(nodePath.join(dir, name), 'utf8').replace(
+      /\n\/[*/][#@] sourceMappingURL=\S+\s*$/,
+      '\n',
+    );
+    swaggerUiFiles.set(name, body);
+  }
+  return body;
+}
+
 const json = (statusCode: number, code: string, message: string): LocalResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
@@ -67,25 +133,17 @@ export class LocalApiGateway {
   async invoke(req: LocalRequest): Promise<LocalResponse> {
     const method = req.method.toUpperCase();
     const path = req.path.replace(/\/+$/, '') || '/';
-    let binding: RouteBinding | undefined;
-    let params: Record<string, string> = {};
-    let pathMatched = false;
-    for (const r of ROUTES) {
-      const [m, template] = r.routeKey.split(' ') as [string, string];
-      const p = match(template, path);
-      if (!p) continue;
-      pathMatched = true;
-      if (m === method) {
-        binding = r;
-        params = p;
-        break;
-      }
+    const asset = DOCS_ASSETS[path];
+    if (asset && method === 'GET') {
+      return { statusCode: 200, headers: { 'content-type': asset.type }, body: asset.body() };
     }
-    if (!binding) {
-      return pathMatched
+    const resolved = resolveRoute(method, path);
+    if (!resolved.binding) {
+      return resolved.pathMatched || asset
         ? json(405, 'NOT_FOUND', `${method} is not allowed on ${path}`)
         : json(404, 'NOT_FOUND', `no route ${method} ${path}`);
     }
+    const { binding, params } = resolved;
     const headers = Object.fromEntries(
       Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     );

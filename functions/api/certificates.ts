@@ -3,13 +3,15 @@ import { CERTIFICATE_NUMBER_RE, certificateStatus } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { CompanyRepository, IndexRepository } from '../lib/repository';
 import { HttpError, notFound } from './errors';
-import { createApi, type RouteContext, type Routes } from './http';
+import { createApi, defineRoutes, type Ctx, type Reply } from './http';
 
 const companies = new CompanyRepository();
 const index = new IndexRepository();
 export const clock = { now: systemClock };
 
-async function verify({ params }: RouteContext<undefined>) {
+async function verify({
+  params,
+}: Ctx<'GET /certificates/{certificateNumber}'>): Promise<Reply<'GET /certificates/{certificateNumber}'>> {
   const number = (params.certificateNumber ?? '').toUpperCase();
   if (!CERTIFICATE_NUMBER_RE.test(number)) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'a certificate number looks like SECOR-AB-2027-000123', [
@@ -35,8 +37,6 @@ async function verify({ params }: RouteContext<undefined>) {
   };
 }
 
-export const routes: Routes = {
-  'GET /certificates/{certificateNumber}': { roles: ['public'], handle: verify },
-};
+export const routes = defineRoutes({ 'GET /certificates/{certificateNumber}': verify });
 
 export const handler = createApi(routes);

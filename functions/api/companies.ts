@@ -2,23 +2,15 @@
  * The company resource: sign-up, status, trainee, training, program, audits, withdrawal. Each route is thin:
  * parse (the middy stack) → authorize → domain → persist (conditional) → complete the workflow step → respond.
  */
-import { attemptsLeft, decide, policies, type AuditType, type Command, type Contact } from '../../domain';
+import { attemptsLeft, decide, policies, type Command } from '../../domain';
 import { startPhaseExecution } from '../lib/workflow';
 import { act, clock, loadCompany, newId, repo, statusOf } from './company-service';
 import { forbidden } from './errors';
-import { createApi, metrics, type RouteContext, type Routes } from './http';
+import { createApi, defineRoutes, metrics, type Ctx, type Reply } from './http';
 import { actorOf, hashApiKey, newApiKey } from './principal';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-interface SignUpBody {
-  legalName: string;
-  region: string;
-  employeeCount: number;
-  industry?: string;
-  contact: Contact;
-}
-
-async function signUp({ body }: RouteContext<SignUpBody>) {
+async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /companies'>> {
   const now = clock.now();
   const companyId = newId('c');
   const { company } = decide(
@@ -35,12 +27,18 @@ async function signUp({ body }: RouteContext<SignUpBody>) {
   return { status: 201, body: { companyId, apiKey, phase: company.phase, cycle: company.cycle } };
 }
 
-async function getStatus({ params }: RouteContext<undefined>) {
+async function getStatus({
+  params,
+}: Ctx<'GET /companies/{companyId}'>): Promise<Reply<'GET /companies/{companyId}'>> {
   const { company } = await loadCompany(params.companyId as string);
   return { status: 200, body: statusOf(company) };
 }
 
-async function putTrainee({ params, principal, body }: RouteContext<Contact>) {
+async function putTrainee({
+  params,
+  principal,
+  body,
+}: Ctx<'PUT /companies/{companyId}/trainee'>): Promise<Reply<'PUT /companies/{companyId}/trainee'>> {
   const { stored } = await act(params.companyId as string, principal, {
     type: 'designateTrainee',
     trainee: { name: body.name, email: body.email },
@@ -48,12 +46,23 @@ async function putTrainee({ params, principal, body }: RouteContext<Contact>) {
   return { status: 200, body: statusOf(stored.company) };
 }
 
-async function enrol({ params, principal }: RouteContext<Record<string, never>>) {
+async function enrol({
+  params,
+  principal,
+}: Ctx<'POST /companies/{companyId}/training/enrolments'>): Promise<
+  Reply<'POST /companies/{companyId}/training/enrolments'>
+> {
   const { stored } = await act(params.companyId as string, principal, { type: 'reEnrol' });
   return { status: 201, body: statusOf(stored.company) };
 }
 
-async function recordAttempt({ params, principal, body }: RouteContext<{ score: number; takenAt?: string }>) {
+async function recordAttempt({
+  params,
+  principal,
+  body,
+}: Ctx<'POST /companies/{companyId}/training/attempts'>): Promise<
+  Reply<'POST /companies/{companyId}/training/attempts'>
+> {
   const { stored } = await act(params.companyId as string, principal, {
     type: 'recordExamAttempt',
     score: body.score,
@@ -69,32 +78,25 @@ async function recordAttempt({ params, principal, body }: RouteContext<{ score: 
       attemptCycle: attempt.attemptCycle,
       passed: attempt.passed,
       attemptsLeft: attemptsLeft(c, policies.forRegion(c.region)),
-      ...(attempt.passed ? { trainingExpiresOn: c.training.expiresOn } : {}),
+      ...(attempt.passed && c.training.expiresOn ? { trainingExpiresOn: c.training.expiresOn } : {}),
     },
   };
 }
 
-interface ProgramBody {
-  manualTitle: string;
-  manualVersion: string;
-  elements: string[];
-  implementedSince: string;
-}
-
-async function submitProgram({ params, principal, body }: RouteContext<ProgramBody>) {
+async function submitProgram({
+  params,
+  principal,
+  body,
+}: Ctx<'POST /companies/{companyId}/program'>): Promise<Reply<'POST /companies/{companyId}/program'>> {
   const { stored } = await act(params.companyId as string, principal, { type: 'submitProgram', ...body });
   return { status: 201, body: statusOf(stored.company) };
 }
 
-interface AuditBody {
-  type: AuditType;
-  overallScore: number;
-  elementScores: Record<string, number>;
-  auditor: { name: string };
-  completedOn: string;
-}
-
-async function recordAudit({ params, principal, body }: RouteContext<AuditBody>) {
+async function recordAudit({
+  params,
+  principal,
+  body,
+}: Ctx<'POST /companies/{companyId}/audits'>): Promise<Reply<'POST /companies/{companyId}/audits'>> {
   if (body.type === 'maintenance' && principal.role !== 'company') {
     throw forbidden('maintenance audits are self-audits filed by the company with its own key');
   }
@@ -154,7 +156,11 @@ async function recordAudit({ params, principal, body }: RouteContext<AuditBody>)
   };
 }
 
-async function withdraw({ params, principal, body }: RouteContext<{ reason?: string }>) {
+async function withdraw({
+  params,
+  principal,
+  body,
+}: Ctx<'POST /companies/{companyId}/withdrawal'>): Promise<Reply<'POST /companies/{companyId}/withdrawal'>> {
   const { stored } = await act(params.companyId as string, principal, {
     type: 'withdraw',
     reason: body.reason ?? null,
@@ -162,45 +168,15 @@ async function withdraw({ params, principal, body }: RouteContext<{ reason?: str
   return { status: 200, body: statusOf(stored.company) };
 }
 
-export const routes: Routes = {
-  'POST /companies': { roles: ['public'], schema: 'SignUp', idempotent: true, handle: signUp },
-  'GET /companies/{companyId}': { roles: ['company', 'ops'], handle: getStatus },
-  'PUT /companies/{companyId}/trainee': {
-    roles: ['company'],
-    schema: 'Trainee',
-    idempotent: true,
-    handle: putTrainee,
-  },
-  'POST /companies/{companyId}/training/enrolments': {
-    roles: ['company'],
-    schema: 'Enrolment',
-    idempotent: true,
-    handle: enrol,
-  },
-  'POST /companies/{companyId}/training/attempts': {
-    roles: ['assessor', 'ops'],
-    schema: 'ExamAttempt',
-    idempotent: true,
-    handle: recordAttempt,
-  },
-  'POST /companies/{companyId}/program': {
-    roles: ['company'],
-    schema: 'Program',
-    idempotent: true,
-    handle: submitProgram,
-  },
-  'POST /companies/{companyId}/audits': {
-    roles: ['assessor', 'company'],
-    schema: 'Audit',
-    idempotent: true,
-    handle: recordAudit,
-  },
-  'POST /companies/{companyId}/withdrawal': {
-    roles: ['company'],
-    schema: 'Withdrawal',
-    idempotent: true,
-    handle: withdraw,
-  },
-};
+export const routes = defineRoutes({
+  'POST /companies': signUp,
+  'GET /companies/{companyId}': getStatus,
+  'PUT /companies/{companyId}/trainee': putTrainee,
+  'POST /companies/{companyId}/training/enrolments': enrol,
+  'POST /companies/{companyId}/training/attempts': recordAttempt,
+  'POST /companies/{companyId}/program': submitProgram,
+  'POST /companies/{companyId}/audits': recordAudit,
+  'POST /companies/{companyId}/withdrawal': withdraw,
+});
 
 export const handler = createApi(routes);

@@ -2,6 +2,10 @@
  * The one middy stack every HTTP handler uses, composed once:
  *   Powertools Logger + Metrics → contract error handler → request parsing (size limit, JSON, route, principal,
  *   roles, schema) → Powertools Idempotency (when an Idempotency-Key is sent) → the route's handler.
+ *
+ * Body parsing and error mapping are our own, not @middy/http-json-body-parser and @middy/http-error-handler:
+ * the contract answers 400 MALFORMED_JSON with its error body whatever the Content-Type (those answer 415 or 422
+ * with their own bodies), refuses bodies over 64 KB before parsing, and maps domain errors to 409/422.
  */
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
@@ -14,14 +18,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { isDomainError } from '../../domain';
 import { logger } from '../lib/logger';
 import { ConflictError, NotFoundError } from '../lib/repository';
+import {
+  COMPANY_ID_PATTERN,
+  OPERATIONS,
+  type Operation,
+  type RequestBody,
+  type ResponseBody,
+  type RouteKey,
+  type StatusOf,
+} from './contract';
 import { errorBody, HttpError, notFound } from './errors';
-import { authorize, type Principal, type Role } from './principal';
-import type { SchemaName } from './schemas';
+import { authorize, type Principal } from './principal';
 import { validate } from './validation';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Company ids this API issues (functions/api/company-service.ts newId('c')). */
-export const COMPANY_ID = /^c[0-9a-f]{20}$/;
+export const COMPANY_ID = new RegExp(COMPANY_ID_PATTERN);
 
 export const metrics = new Metrics({ namespace: 'SecorLifecycle', serviceName: 'secor-lifecycle' });
 /*
@@ -44,24 +56,39 @@ export interface RouteContext<B> {
   query: Record<string, string>;
 }
 
-export interface RouteResult {
+export interface RouteResult<B = unknown> {
   status: number;
-  body?: unknown;
+  body?: B;
 }
 
-export interface Route<B = unknown> {
-  roles: readonly Role[];
-  schema?: SchemaName;
-  /** Writes accept an Idempotency-Key header. */
-  idempotent?: boolean;
-  handle(ctx: RouteContext<B>): Promise<RouteResult>;
+/** A route: its operation (contract.ts: roles, request schema, idempotency…) and its handler. */
+export interface Route extends Operation {
+  handle(ctx: RouteContext<unknown>): Promise<RouteResult>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route declares its own body type
-export type Routes = Record<string, Route<any>>;
+export type Routes = Record<string, Route>;
+
+/** What the handler of route K receives: the body its request schema validated. */
+export type Ctx<K extends RouteKey> = RouteContext<RequestBody<K>>;
+/** What the handler of route K answers: its 2xx status and a body of its response schema. */
+export interface Reply<K extends RouteKey> {
+  status: StatusOf<K>;
+  body: ResponseBody<K>;
+}
+/** A handler of route K (the status is checked where the handler declares Promise<Reply<K>>). */
+export type Handler<K extends RouteKey> = (ctx: Ctx<K>) => Promise<RouteResult<ResponseBody<K>>>;
+
+/** The routes of a handler module: each handler with its operation from the contract. */
+export function defineRoutes<K extends RouteKey>(handlers: { [P in K]: Handler<P> }): Routes {
+  const routes: Routes = {};
+  for (const [key, handle] of Object.entries(handlers) as [K, Handler<K>][]) {
+    routes[key] = { ...OPERATIONS[key], handle: handle as Route['handle'] };
+  }
+  return routes;
+}
 
 interface Parsed {
-  route: Route<unknown>;
+  route: Route;
   ctx: RouteContext<unknown>;
 }
 
@@ -120,15 +147,15 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
       authorize(principal, route.roles, params.companyId);
       if (params.companyId !== undefined && !COMPANY_ID.test(params.companyId))
         throw notFound(`company ${params.companyId.slice(0, 40)}`);
-      const parsed = route.schema ? parseBody(event) : undefined;
+      const parsed = route.request ? parseBody(event) : undefined;
       // An empty body is {}; a JSON null is refused: with the required fields when there are some.
-      if (route.schema && parsed === null) {
-        validate(route.schema, {});
+      if (route.request && parsed === null) {
+        validate(route.request, {});
         throw new HttpError(400, 'VALIDATION_FAILED', 'the body must be a JSON object', [
           { path: '/', message: 'must be object' },
         ]);
       }
-      const body = route.schema ? validate(route.schema, parsed === undefined ? {} : parsed) : undefined;
+      const body = route.request ? validate(route.request, parsed === undefined ? {} : parsed) : undefined;
       const ctx: RouteContext<unknown> = {
         body,
         principal,
@@ -158,6 +185,9 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
   };
 }
 
+/** Powertools' error when an idempotency record it saw a moment ago was deleted before it could read it. */
+const RELEASED = 'IdempotencyItemNotFoundError';
+
 /** Maps every error to the contract's error body; anything unexpected is a logged 500 without internals. */
 const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
   onError: (request: Request<ApiEvent, APIGatewayProxyResultV2>) => {
@@ -170,7 +200,7 @@ const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
     else if (e instanceof NotFoundError) response = json(404, errorBody('NOT_FOUND', e.message));
     else if (e?.name === 'IdempotencyValidationError') {
       response = json(409, errorBody('CONFLICT', 'this Idempotency-Key was used with a different body'));
-    } else if (e?.name === 'IdempotencyAlreadyInProgressError') {
+    } else if (e?.name === 'IdempotencyAlreadyInProgressError' || e?.name === RELEASED) {
       response = json(
         409,
         errorBody('CONFLICT', 'a request with this Idempotency-Key is still in progress; retry shortly'),
@@ -186,10 +216,13 @@ const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
 
 let idempotency: MiddlewareObj | null = null;
 
-/** Powertools Idempotency on the table, applied only when the request carries an Idempotency-Key. */
-function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+/**
+ * Powertools Idempotency on the table, applied only when the request carries an Idempotency-Key; null without a
+ * table (the OpenAPI function has none, and no idempotent route).
+ */
+function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> | null {
   const tableName = process.env.TABLE_NAME;
-  if (!tableName) return {};
+  if (!tableName) return null;
   idempotency ??= makeHandlerIdempotent({
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName,
@@ -211,9 +244,19 @@ function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV
   return {
     before: async (r) => {
       if (!active(r) || !inner.before) return undefined;
-      const out = await inner.before(r as Request);
-      acquired.add(r.event); // this request holds the idempotency record (or replayed it)
-      return out;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await inner.before(r as Request);
+          acquired.add(r.event); // this request holds the idempotency record (or replayed it)
+          return out;
+        } catch (e) {
+          // The record that made this request's conditional put fail was gone when it was read back: the
+          // request holding it failed and released the key (errors are not replayed). DynamoDB Local returns no
+          // ALL_OLD item on a failed condition, so this race is wide there. Try to acquire the key again, as a
+          // request arriving now would; after a few tries, answer "in progress" (see errorHandler).
+          if ((e as Error | undefined)?.name !== RELEASED || attempt >= 3) throw e;
+        }
+      }
     },
     after: (r) => (active(r) && inner.after ? inner.after(r as Request) : undefined),
     // Only a request that acquired the record may release it: a request refused by the idempotency check
@@ -232,11 +275,12 @@ export function createApi(routes: Routes) {
     const result = await parsed.route.handle(parsed.ctx);
     return json(result.status, result.body);
   };
+  const idempotent = idempotencyMiddleware();
   return middy<ApiEvent, APIGatewayProxyResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(errorHandler)
     .use(requestParser(routes))
-    .use(idempotencyMiddleware())
+    .use(idempotent ? [idempotent] : [])
     .handler(core);
 }

@@ -8,7 +8,7 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { dateOf, isActivePhase, PHASES, type Notice, type Phase } from '../../domain';
+import { currentReminder, dateOf, isActivePhase, PHASES, type Phase } from '../../domain';
 import { sfn } from '../lib/aws';
 import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
@@ -17,7 +17,7 @@ import { IndexRepository } from '../lib/repository';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
 import { HttpError, notFound } from './errors';
-import { createApi, type RouteContext, type Routes } from './http';
+import { createApi, defineRoutes, type Ctx, type Reply, type RouteContext } from './http';
 import { hashApiKey, newApiKey } from './principal';
 
 const index = new IndexRepository();
@@ -31,7 +31,7 @@ interface Cursor {
   key?: Record<string, unknown>;
 }
 
-async function listCompanies({ query }: RouteContext<undefined>) {
+async function listCompanies({ query }: Ctx<'GET /ops/companies'>): Promise<Reply<'GET /ops/companies'>> {
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
     throw badQuery('limit', 'must be an integer from 1 to 500');
@@ -119,7 +119,11 @@ function executionArn(name: string): string {
   return config.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
 }
 
-async function listExecutions({ params }: RouteContext<undefined>) {
+async function listExecutions({
+  params,
+}: Ctx<'GET /ops/companies/{companyId}/executions'>): Promise<
+  Reply<'GET /ops/companies/{companyId}/executions'>
+> {
   const stored = await loadCompany(params.companyId as string);
   const names = stored.executions?.length ? stored.executions : [stored.company.execution.name];
   const items = [];
@@ -150,7 +154,11 @@ function stateOf(event: HistoryEvent): string | undefined {
 }
 
 /** An execution's history, state by state: one of the company's own executions only. */
-async function executionHistory({ params }: RouteContext<undefined>) {
+async function executionHistory({
+  params,
+}: Ctx<'GET /ops/companies/{companyId}/executions/{name}/history'>): Promise<
+  Reply<'GET /ops/companies/{companyId}/executions/{name}/history'>
+> {
   const stored = await loadCompany(params.companyId as string);
   const name = params.name as string;
   const names = stored.executions?.length ? stored.executions : [stored.company.execution.name];
@@ -181,25 +189,11 @@ async function executionHistory({ params }: RouteContext<undefined>) {
 
 async function sendReminder({ params }: RouteContext<Record<string, never>>) {
   const { company } = await loadCompany(params.companyId as string);
-  const deadline = company.nextDeadline;
-  if (!deadline || !isActivePhase(company.phase)) {
+  const notice = currentReminder(company, clock.now());
+  if (!notice) {
     throw new HttpError(422, 'WRONG_PHASE', `company is ${company.phase}: no open step to remind about`);
   }
-  const now = clock.now();
-  const daysLeft = Math.round(
-    (Date.parse(`${deadline.dueOn}T00:00:00Z`) - Date.parse(`${dateOf(now)}T00:00:00Z`)) / 86_400_000,
-  );
-  const notice: Notice = {
-    key: `RESEND|${now}`,
-    kind: 'reminder',
-    recipients: deadline.step === 'TRAINING_EXAM' ? ['trainee'] : ['contact'],
-    reminder: {
-      step: deadline.step,
-      dueOn: deadline.dueOn,
-      daysLeft,
-      ...(deadline.maintenanceYear ? { maintenanceYear: deadline.maintenanceYear } : {}),
-    },
-  };
+  const { step, dueOn } = notice.reminder;
   let sent = 0;
   for (const recipient of notice.recipients) {
     const to = recipientAddress(company, recipient);
@@ -213,11 +207,16 @@ async function sendReminder({ params }: RouteContext<Record<string, never>>) {
   }
   return {
     status: 202,
-    body: { companyId: company.companyId, step: deadline.step, dueOn: deadline.dueOn, sent },
+    body: { companyId: company.companyId, step, dueOn, sent },
   };
 }
 
-async function redrive({ params, principal }: RouteContext<Record<string, never>>) {
+async function redrive({
+  params,
+  principal,
+}: Ctx<'POST /ops/companies/{companyId}/redrive'>): Promise<
+  Reply<'POST /ops/companies/{companyId}/redrive'>
+> {
   const { stored } = await act(params.companyId as string, principal, { type: 'redrive' });
   return {
     status: 202,
@@ -229,7 +228,7 @@ async function redrive({ params, principal }: RouteContext<Record<string, never>
   };
 }
 
-async function createAssessor({ body }: RouteContext<{ name: string; email: string }>) {
+async function createAssessor({ body }: Ctx<'POST /ops/assessors'>): Promise<Reply<'POST /ops/assessors'>> {
   const assessorId = newId('as');
   const apiKey = newApiKey('assessor');
   await keys.put(
@@ -240,29 +239,21 @@ async function createAssessor({ body }: RouteContext<{ name: string; email: stri
   return { status: 201, body: { assessorId, apiKey } };
 }
 
-async function getCompany({ params }: RouteContext<undefined>) {
+async function getCompany({
+  params,
+}: Ctx<'GET /ops/companies/{companyId}'>): Promise<Reply<'GET /ops/companies/{companyId}'>> {
   const { company } = await loadCompany(params.companyId as string);
   return { status: 200, body: statusOf(company) };
 }
 
-export const routes: Routes = {
-  'GET /ops/companies': { roles: ['ops'], handle: listCompanies },
-  'GET /ops/companies/{companyId}': { roles: ['ops'], handle: getCompany },
-  'GET /ops/companies/{companyId}/executions': { roles: ['ops'], handle: listExecutions },
-  'GET /ops/companies/{companyId}/executions/{name}/history': { roles: ['ops'], handle: executionHistory },
-  'POST /ops/companies/{companyId}/reminders': {
-    roles: ['ops'],
-    schema: 'Empty',
-    idempotent: true,
-    handle: sendReminder,
-  },
-  'POST /ops/companies/{companyId}/redrive': {
-    roles: ['ops'],
-    schema: 'Empty',
-    idempotent: true,
-    handle: redrive,
-  },
-  'POST /ops/assessors': { roles: ['ops'], schema: 'Assessor', idempotent: true, handle: createAssessor },
-};
+export const routes = defineRoutes({
+  'GET /ops/companies': listCompanies,
+  'GET /ops/companies/{companyId}': getCompany,
+  'GET /ops/companies/{companyId}/executions': listExecutions,
+  'GET /ops/companies/{companyId}/executions/{name}/history': executionHistory,
+  'POST /ops/companies/{companyId}/reminders': sendReminder,
+  'POST /ops/companies/{companyId}/redrive': redrive,
+  'POST /ops/assessors': createAssessor,
+});
 
 export const handler = createApi(routes);

@@ -418,7 +418,14 @@ describe('GET /openapi.json', () => {
       expect(op).toBeDefined();
       if (!op) return;
       expect([...op['x-roles']].sort()).toEqual([...roles].sort());
-      expect(op.security).toEqual(roles.includes('public') ? [] : [{ bearer: [] }]);
+      // Public: none; key routes: a bearer key; /ops/*: SigV4 (IAM) in AWS, or the ops key as a bearer locally.
+      expect(op.security).toEqual(
+        roles.includes('public')
+          ? []
+          : path.startsWith('/ops/')
+            ? [{ sigv4: [] }, { bearer: [] }]
+            : [{ bearer: [] }],
+      );
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       expect(op.parameters.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(params);
       if (schema) {

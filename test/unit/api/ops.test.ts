@@ -1,11 +1,12 @@
 /**
  * Operations routes (GET /ops/companies with phase/overdue/limit/cursor, executions, reminders, redrive,
- * GET /ops/companies/{id}) and the workflow client of the API: a stale task token is retried with the current one.
+ * GET /ops/companies/{id}, an execution's history) and the workflow client of the API: a stale task token is retried with the current one.
  */
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
   InvalidToken,
   SendTaskSuccessCommand,
   StartExecutionCommand,
@@ -220,6 +221,44 @@ describe('GET /ops/companies/{companyId} and /executions', () => {
         },
       ],
     });
+  });
+});
+
+describe('GET /ops/companies/{companyId}/executions/{name}/history', () => {
+  test('→ 200 {items:[{timestamp, type, state?}]}, for one of the company’s own executions', async () => {
+    const c = await signUp(api);
+    const name = `${c.companyId}-c1-REGISTRATION`;
+    api.sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, timestamp: new Date('2026-03-02T15:00:00Z'), type: 'ExecutionStarted' },
+        {
+          id: 2,
+          timestamp: new Date('2026-03-02T15:00:01Z'),
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'AwaitTrainee' },
+        },
+      ],
+    });
+    const res = await api.call('GET', `/ops/companies/${c.companyId}/executions/${name}/history`, {
+      key: api.opsKey,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      items: [
+        { timestamp: '2026-03-02T15:00:00.000Z', type: 'ExecutionStarted' },
+        { timestamp: '2026-03-02T15:00:01.000Z', type: 'TaskStateEntered', state: 'AwaitTrainee' },
+      ],
+    });
+  });
+
+  test('another company’s execution → 404 NOT_FOUND', async () => {
+    const [c, other] = [await signUp(api), await signUp(api)];
+    const res = await api.call(
+      'GET',
+      `/ops/companies/${c.companyId}/executions/${other.companyId}-c1-REGISTRATION/history`,
+      { key: api.opsKey },
+    );
+    expectError(res, 404, 'NOT_FOUND');
   });
 });
 

@@ -7,6 +7,7 @@
  * response without acting twice".
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { HISTORY_MAX_EVENTS } from '../../../domain';
 import {
   auditBody,
   designateTrainee,
@@ -21,7 +22,6 @@ import {
   signUpBody,
   submitProgram,
   uniqueName,
-  type TestCompany,
 } from './helpers';
 import { startApi, type ApiFixture, type ApiResponse } from './setup';
 
@@ -153,16 +153,40 @@ describe('5xx on bad input', () => {
     expectNo5xx(res);
   });
 
-  // BUG 7 — the company item grows without bound: every PUT trainee during TRAINING appends a history event (and
-  // every program resubmission, etc.). After ~1,400 trainee changes with 200-character names (measured: the
-  // 1,407th call) the item exceeds DynamoDB's 400 KB item limit, and from then on every write to that company is a
-  // 500 (ValidationException: item size exceeded) — the company can no longer progress. The record is built
-  // directly (1,400 calls take minutes on dynalite): as many such events as still fit, then one more valid call.
-  describe('a company record at the DynamoDB item size limit', () => {
-    let c: TestCompany;
+  // BUG 7 — the company item grew without bound: every PUT trainee during TRAINING, every program resubmission,
+  // reminder and SES feedback appended a history event. After ~1,400 trainee changes with 200-character names
+  // (measured: the 1,407th call) the item exceeded DynamoDB's 400 KB item limit, and from then on every write to
+  // that company was a 500 (ValidationException: item size exceeded). Fixed in the domain: the history keeps its
+  // first event and the latest ones (a count and a byte budget; the rest are counted in historyDropped), and
+  // remindersSent keeps only keys that can still be due.
+  describe('a company record stays bounded (DynamoDB item size limit)', () => {
+    /** UTF-8 bytes of the company's largest item (its record) as JSON: close to DynamoDB's item size. */
+    async function recordBytes(companyId: string): Promise<number> {
+      const items = (await api.scan()).map((i) => JSON.stringify(i)).filter((i) => i.includes(companyId));
+      return Math.max(...items.map((i) => Buffer.byteLength(i, 'utf8')));
+    }
 
-    test('arrange: the most trainee-change events that still fit in the item', async () => {
-      c = await signUp(api);
+    test('hundreds of program resubmissions, longest titles → no 5xx, the item stays under 200 KB', async () => {
+      const c = await signUp(api);
+      await submitProgram(api, c, assessorKey);
+      const body = { ...programBody(), manualTitle: '€'.repeat(200), manualVersion: 'v'.repeat(50) };
+      let largest = 0;
+      for (let i = 0; i < 400; i++) {
+        const res = await api.call('POST', `/companies/${c.companyId}/program`, { key: c.apiKey, body });
+        expectNo5xx(res);
+        expect(res.status).toBeLessThan(300);
+        if (i % 50 === 49) largest = Math.max(largest, await recordBytes(c.companyId));
+      }
+      expect(largest).toBeGreaterThan(50_000); // the bound was reached…
+      expect(largest).toBeLessThan(200_000); // …and held, far below 400 KB
+      const stored = await api.repo.load(c.companyId);
+      expect(stored?.company.history[0]?.type).toBe('REGISTERED');
+      expect(stored?.company.historyDropped).toBeGreaterThan(0);
+      expect(stored?.company.history.at(-1)?.type).toBe('PROGRAM_UPDATED');
+    }, 120_000);
+
+    test('a record from before the bound, at the item size limit: its next write cuts it (no 5xx)', async () => {
+      const c = await signUp(api);
       await designateTrainee(api, c);
       const stored = await api.repo.load(c.companyId);
       if (!stored) throw new Error('no company');
@@ -191,15 +215,27 @@ describe('5xx on bad input', () => {
         else hi = mid;
       }
       expect(await fits(lo)).toBe(true);
-    }, 30_000);
 
-    test('one more valid PUT trainee → no 5xx', async () => {
-      const res = await api.call('PUT', `/companies/${c.companyId}/trainee`, {
-        key: c.apiKey,
-        body: { name: 'x'.repeat(200), email: 'x@example.com' },
+      // A trainee change is refused by the designation cap (422) and writes nothing…
+      expectNo5xx(
+        await api.call('PUT', `/companies/${c.companyId}/trainee`, {
+          key: c.apiKey,
+          body: { name: 'x'.repeat(200), email: 'x@example.com' },
+        }),
+      );
+      // …an exam attempt is accepted, and its write cuts the history to the bound.
+      const res = await api.call('POST', `/companies/${c.companyId}/training/attempts`, {
+        key: assessorKey,
+        body: { score: 50 },
       });
       expectNo5xx(res);
-    });
+      expect(res.status).toBe(201);
+      expect(await recordBytes(c.companyId)).toBeLessThan(200_000);
+      const after = await api.repo.load(c.companyId);
+      expect(after?.company.history.at(-1)?.type).toBe('EXAM_FAILED');
+      expect(after?.company.history.length).toBeLessThanOrEqual(1 + HISTORY_MAX_EVENTS);
+      expect(after?.company.historyDropped).toBeGreaterThan(0);
+    }, 60_000);
   });
 });
 

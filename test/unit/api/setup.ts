@@ -6,6 +6,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { AUTHORIZER_MODULE, LocalApiGateway, type LocalRequest } from '../../../local/api-gateway';
 import { ensureTable, startDynamo, type LocalDynamo } from '../../../local/services/dynamodb';
 import type { CompanyRepository, KeyRepository } from '../../../functions/lib/repository';
+import { contractProblem } from './contract-check';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -26,6 +27,10 @@ export interface ApiResponse {
 }
 
 export interface ApiFixture {
+  /**
+   * Sends a request through the local API gateway. Every response is checked against the contract (its route's
+   * documented status and response or error schema, see contract-check.ts): a mismatch throws, failing the test.
+   */
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
   sfn: AwsClientStub<SFNClient>;
   /** SES is mocked too: POST /ops/companies/{id}/reminders sends email. */
@@ -153,6 +158,8 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
             : {}),
       };
       const res = await gateway.invoke(req);
+      const problem = contractProblem(method, p, res.statusCode, res.body);
+      if (problem) throw new Error(`the response does not match the API contract: ${problem}`);
       return {
         status: res.statusCode,
         body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {},

@@ -1,7 +1,7 @@
 /** Public certificate verification: GET /certificates/{certificateNumber}. */
 import { CERTIFICATE_NUMBER_RE, certificateStatus } from '../../domain';
 import { systemClock } from '../lib/clock';
-import { CompanyRepository, IndexRepository } from '../lib/repository';
+import { CompanyRepository, IndexRepository } from '../lib/repositories';
 import { HttpError, notFound } from './errors';
 import { createApi, defineRoutes, type Ctx, type Reply } from './http';
 

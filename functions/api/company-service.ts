@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { companyStatus, decide, policies, type Command, type Company, type Decision } from '../../domain';
 import { systemClock } from '../lib/clock';
-import { CompanyRepository, KeyRepository, type StoredCompany } from '../lib/repository';
+import { CompanyRepository, KeyRepository, type StoredCompany } from '../lib/repositories';
 import { logger } from '../lib/logger';
 import { completeWaitingStep, startPhaseExecution } from '../lib/workflow';
 import { notFound } from './errors';

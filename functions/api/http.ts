@@ -17,7 +17,7 @@ import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { isDomainError } from '../../domain';
 import { logger } from '../lib/logger';
-import { ConflictError, NotFoundError } from '../lib/repository';
+import { ConflictError, NotFoundError } from '../lib/repositories';
 import {
   COMPANY_ID_PATTERN,
   OPERATIONS,

@@ -13,11 +13,11 @@ import { sfn } from '../lib/aws';
 import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
 import { recipientAddress } from '../lib/notify';
-import { IndexRepository } from '../lib/repository';
+import { IndexRepository } from '../lib/repositories';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
 import { HttpError, notFound } from './errors';
-import { createApi, defineRoutes, type Ctx, type Reply, type RouteContext } from './http';
+import { createApi, defineRoutes, type Ctx, type Reply } from './http';
 import { hashApiKey, newApiKey } from './principal';
 
 const index = new IndexRepository();
@@ -187,7 +187,11 @@ async function executionHistory({
   return { status: 200, body: { items } };
 }
 
-async function sendReminder({ params }: RouteContext<Record<string, never>>) {
+async function sendReminder({
+  params,
+}: Ctx<'POST /ops/companies/{companyId}/reminders'>): Promise<
+  Reply<'POST /ops/companies/{companyId}/reminders'>
+> {
   const { company } = await loadCompany(params.companyId as string);
   const notice = currentReminder(company, clock.now());
   if (!notice) {
@@ -205,10 +209,7 @@ async function sendReminder({ params }: RouteContext<Record<string, never>>) {
     });
     sent += 1;
   }
-  return {
-    status: 202,
-    body: { companyId: company.companyId, step, dueOn, sent },
-  };
+  return { status: 202, body: { companyId: company.companyId, step, dueOn, sent } };
 }
 
 async function redrive({

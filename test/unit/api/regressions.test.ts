@@ -91,7 +91,7 @@ describe('5xx on bad input', () => {
     expectNo5xx(tinyElement);
   });
 
-  // BUG 3 — POST /companies with a legal name of ≤ 200 characters whose normalised form (NFKD, repository.ts
+  // BUG 3 — POST /companies with a legal name of ≤ 200 characters whose normalised form (NFKD, repositories/company-items.ts
   // normaliseLegalName) is longer than DynamoDB's 2048-byte partition key: the LEGALNAME#<region>#<name> claim
   // fails with ValidationException → 500. U+FDFA (one character) decomposes into 18. dynalite counts characters,
   // AWS counts UTF-8 bytes, so in AWS far shorter names fail too (e.g. 200 × U+3300 "㌀", ~3 KB normalised).

@@ -5,7 +5,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { AUTHORIZER_MODULE, LocalApiGateway, type LocalRequest } from '../../../local/api-gateway';
 import { ensureTable, startDynamo, type LocalDynamo } from '../../../local/services/dynamodb';
-import type { CompanyRepository, KeyRepository } from '../../../functions/lib/repository';
+import type { CompanyRepository, KeyRepository } from '../../../functions/lib/repositories';
 import { contractProblem } from './contract-check';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -111,7 +111,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
   const gateway = new LocalApiGateway(load);
   // The ops key (IAM in AWS): registered like any key, with role ops.
   const { hashApiKey, newApiKey } = await import('../../../functions/api/principal');
-  const repository = await import('../../../functions/lib/repository');
+  const repository = await import('../../../functions/lib/repositories');
   const keys = new repository.KeyRepository(table);
   const opsKey = newApiKey('ops');
   await keys.put(hashApiKey(opsKey), { role: 'ops' });

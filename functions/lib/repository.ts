@@ -1,2 +1,0 @@
-/** Moved: the repositories are one module each in ./repositories. */
-export * from './repositories';

@@ -4,8 +4,17 @@
  * (Wait states, callback timeouts, retries) and Powertools all follow it. `advance(ms)` moves the offset and
  * fires, in order, every timer that became due, letting the work each one starts finish before the next:
  * when it returns, the system has settled at the new time. Not part of the CDK stack.
+ *
+ * With `persistClock(save)`, the clock never runs backwards across a crash (kill -9, even mid-advance): no
+ * time can be read in this process (`Date`, a timer firing) later than the one last saved. Whenever the clock
+ * is read past the saved bound, a new bound a little ahead (`PERSIST_LEAD_MS`) is saved first, synchronously;
+ * and each step of an advance is saved before the timers due at it fire. So a crash loses no time: the clock
+ * resumes at most `PERSIST_LEAD_MS` ahead of where it was. `writeClockFile` and `readClockFile` store it
+ * atomically (temp file, fsync, rename).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- patches the global timer and Date signatures */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
 
 const RealDate = Date;
 const realNow = RealDate.now.bind(RealDate);
@@ -32,7 +41,96 @@ let installed = false;
 const timers = new Map<NodeJS.Timeout, VirtualTimer>();
 const busyChecks: (() => boolean)[] = [];
 
-export const virtualNow = (): number => realNow() + offset;
+/**
+ * How far ahead of the clock the saved bound is set: a write at most every this many ms of time read, at the
+ * cost of a clock up to this much ahead after a crash.
+ */
+export const PERSIST_LEAD_MS = 1_000;
+let save: ((now: number) => void) | undefined;
+/** The saved bound: no time later than this has been read in this process. */
+let persisted = -Infinity;
+let saving = false;
+
+/** Saves a bound ≥ `now` (unless one is saved already), before `now` can be used. */
+function persistUpTo(now: number, lead = PERSIST_LEAD_MS): void {
+  if (!save || now <= persisted || saving) return;
+  saving = true;
+  try {
+    save(now + lead);
+    persisted = now + lead;
+  } catch (e) {
+    // Not saved (disk full?): tried again at the next read; the process keeps running.
+    process.stderr.write(`[secor] could not save the virtual clock: ${(e as Error).message}\n`);
+  } finally {
+    saving = false;
+  }
+}
+
+export const virtualNow = (): number => {
+  const now = realNow() + offset;
+  persistUpTo(now);
+  return now;
+};
+
+/**
+ * Saves the clock with `save` (synchronous and durable: `writeClockFile`) whenever it moves past the last
+ * value saved — now, then as it is read past it. `null` stops it.
+ */
+export function persistClock(saveFn: ((now: number) => void) | null): void {
+  save = saveFn ?? undefined;
+  persisted = -Infinity;
+  if (save) persistUpTo(realNow() + offset);
+}
+
+/** Saves the clock's exact value now (a clean shutdown, the end of an advance): a restart resumes there. */
+export function saveClockNow(): string {
+  const now = realNow() + offset;
+  if (save) {
+    save(now);
+    persisted = now;
+  }
+  return new RealDate(now).toISOString();
+}
+
+/** Writes `{ now }` to `file` atomically: a temp file, fsync, rename (a crash leaves the old or the new one). */
+export function writeClockFile(file: string, now: number): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify({ now: new RealDate(now).toISOString() }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  try {
+    const dir = openSync(path.dirname(file), 'r');
+    try {
+      fsyncSync(dir); // the rename itself, durable
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Not every platform can fsync a directory (Windows): the rename is atomic anyway.
+  }
+}
+
+/**
+ * The clock saved in `file` (ms), or undefined if none. An unreadable file does not stop a start: the newest
+ * valid value of the file and a temp file left by an interrupted write counts (undefined if neither is).
+ */
+export function readClockFile(file: string): number | undefined {
+  const values = [file, `${file}.tmp`].map((f) => {
+    try {
+      const parsed = JSON.parse(readFileSync(f, 'utf8')) as { now?: unknown };
+      return typeof parsed.now === 'string' ? Date.parse(parsed.now) : NaN;
+    } catch {
+      return NaN;
+    }
+  });
+  const valid = values.filter((v) => Number.isFinite(v));
+  return valid.length ? Math.max(...valid) : undefined;
+}
 
 function arm(t: VirtualTimer): NodeJS.Timeout {
   const delay = Math.max(0, Math.min(MAX_REAL_DELAY, t.due - virtualNow()));
@@ -146,6 +244,8 @@ async function runUntil(target: number): Promise<number> {
     const next = earliestDue(target);
     if (!next) break;
     if (next.due > virtualNow()) offset += next.due - virtualNow();
+    // Saved before anything runs at the new time: nothing it records can be later than the saved clock.
+    persistUpTo(virtualNow());
     timers.delete(next.handle);
     realClearTimeout(next.handle);
     next.fn(...next.args);

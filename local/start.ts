@@ -8,7 +8,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { advance, installVirtualClock, registerBusyCheck, virtualNow } from './clock';
+import {
+  advance,
+  installVirtualClock,
+  persistClock,
+  readClockFile,
+  registerBusyCheck,
+  saveClockNow,
+  virtualNow,
+  writeClockFile,
+} from './clock';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const TABLE_NAME = 'secor-local';
@@ -47,12 +56,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const sesPort = options.sesPort ?? Number(process.env.SECOR_SES_PORT ?? 8005);
 
   // 1. The virtual clock, resumed where the last run left it (time never runs backwards).
+  // Saved durably whenever it moves forward (see persistClock), so even kill -9 mid-advance cannot set it back.
   const clockFile = path.join(dataDir, 'clock.json');
-  const saved = existsSync(clockFile)
-    ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { now: string }).now
-    : undefined;
-  installVirtualClock(saved && Date.parse(saved) > Date.now() ? saved : undefined);
-  const saveClock = () => writeFileSync(clockFile, JSON.stringify({ now: new Date().toISOString() }));
+  const saved = readClockFile(clockFile);
+  if (saved === undefined && existsSync(clockFile)) log(options.quiet, `unreadable ${clockFile}: ignored`);
+  installVirtualClock(saved !== undefined && saved > Date.now() ? new Date(saved).toISOString() : undefined);
+  persistClock((now) => writeClockFile(clockFile, now));
+  const saveClock = saveClockNow;
   log(options.quiet, `virtual clock at ${new Date().toISOString()}`);
 
   // 2. DynamoDB (dynalite), data on disk; the table from the same definition as the CDK Data construct.
@@ -240,6 +250,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await sfn.close();
       await new Promise<void>((resolve) => ses.close(() => resolve()));
       await dynamo.close();
+      saveClock(); // ≥ every time read while closing
+      persistClock(null); // the data directory may go once closed
     },
   };
 }

@@ -44,3 +44,34 @@ test('a restart after kill -9 resumes the current phase, keeps the clock, and se
     (await c.executions()).items.some((e) => e.name.endsWith('-c1-IMPLEMENTATION') && e.status === 'RUNNING'),
   ).toBe(true);
 });
+
+test('kill -9 during a long clock advance: after the restart the clock is not behind any recorded event', async () => {
+  const run = new RuntimeProcess();
+  try {
+    await run.start();
+    const c = await newCompany(run);
+    const signedUp = Date.parse(await run.ok<{ now: string }>('GET', '/_local/clock').then((r) => r.now));
+    const latest = async () =>
+      Math.max(...((await c.status()).history as { at: string }[]).map((e) => Date.parse(e.at)));
+    // A long advance, not awaited: the runtime is killed while it runs.
+    const advancing = run.call('POST', '/_local/clock', { advanceDays: 700 }).catch(() => undefined);
+    // Wait until handlers have recorded events days after the sign-up, at virtual times the advance reached.
+    const deadline = Date.now() + 60_000;
+    while ((await latest()) < signedUp + 10 * 86_400_000) {
+      if (Date.now() > deadline) throw new Error('no event recorded during the advance');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const recorded = await latest();
+    await run.kill();
+    await advancing;
+
+    await run.start();
+    const now = Date.parse((await run.ok<{ now: string }>('GET', '/_local/clock')).now);
+    const after = await latest();
+    expect(after).toBeGreaterThanOrEqual(recorded);
+    // Time never runs backwards across a restart: no recorded event lies in the future.
+    expect(new Date(now).toISOString()).toBe(new Date(Math.max(now, after)).toISOString());
+  } finally {
+    await run.stop();
+  }
+});

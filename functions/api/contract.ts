@@ -4,7 +4,7 @@
  * (Ctx<K>, Reply<K>), the middy stack reads roles and schemas from it, and openapi.ts documents it.
  */
 import type { Static } from '@sinclair/typebox';
-import { PHASES } from '../../domain';
+import { PHASES, policies } from '../../domain';
 import type { Role } from './principal';
 import type { responseSchemas, schemas, ResponseSchemaName, SchemaName } from './schemas';
 
@@ -52,16 +52,7 @@ export interface Operation {
 
 const COMPANY_ID = 'c0123456789abcdef0123';
 const EXECUTION = `${COMPANY_ID}-c1-TRAINING`;
-const AB_ELEMENTS = [
-  'management-leadership',
-  'hazard-assessment',
-  'hazard-control',
-  'training',
-  'inspections',
-  'emergency-response',
-  'incident-investigation',
-  'program-administration',
-];
+const AB_ELEMENTS = policies.forRegion('AB').programElements.map((e) => e.id);
 const CONTACT = { name: 'Pat Contact', email: 'pat@acme.example', phone: '+1 (403) 555-0100' };
 const TRAINEE = { name: 'Terry Trainee', email: 'terry@acme.example' };
 const PROGRAM = {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { ApiClient, pool } from './lib/client';
+import { ApiClient, pool, type Json } from './lib/client';
 import { childMain, progress, round } from './lib/child';
 import { ConsistencyMonitor, type StaleRead } from './lib/consistency';
 import { happyCycle } from './paths';
@@ -53,8 +53,8 @@ class TimedApiClient extends ApiClient {
   timersFired = 0;
   readonly calls = new Map<string, string[]>();
 
-  override async call<T>(method: string, path: string, body?: unknown, key?: string) {
-    const res = await super.call<T>(method, path, body, key);
+  override async call<T>(method: string, path: string, body?: unknown, key?: string, query?: Json) {
+    const res = await super.call<T>(method, path, body, key, query);
     const id = /^\/companies\/(c[0-9a-f]{20})/.exec(path)?.[1];
     if (id && method !== 'GET') {
       const list = this.calls.get(id) ?? [];

@@ -85,9 +85,16 @@ export function persistClock(saveFn: ((now: number) => void) | null): void {
 /** Saves the clock's exact value now (a clean shutdown, the end of an advance): a restart resumes there. */
 export function saveClockNow(): string {
   const now = realNow() + offset;
-  if (save) {
-    save(now);
-    persisted = now;
+  // Guarded like persistUpTo: a time read inside the write (fs calls may read the clock) must not start a
+  // second write of the same temp file, which would rename it away under this one.
+  if (save && !saving) {
+    saving = true;
+    try {
+      save(now);
+      persisted = now;
+    } finally {
+      saving = false;
+    }
   }
   return new RealDate(now).toISOString();
 }

@@ -1,50 +1,39 @@
-/** A small HTTP client for the local API (as the demo and the e2e tests call it), and a concurrency pool. */
+/**
+ * The benchmarks' client of the local API: the shared API client (cli/api-client.ts) with the local runtime's
+ * virtual clock, a count of the API requests sent, and a concurrency pool.
+ */
+import { ApiError, type Json, type Reply } from '../../cli/api-client';
+import { LocalRuntimeClient, outbox } from '../../cli/local-runtime';
 
-export type Json = Record<string, unknown>;
+export type { Json, Reply };
 
-export interface Reply<T> {
-  status: number;
-  body: T;
-}
-
-export class ApiClient {
+export class ApiClient extends LocalRuntimeClient {
   /** Requests this client sent to the API (not counting the virtual clock). */
   requests = 0;
 
-  constructor(readonly base: string) {}
+  constructor(readonly base: string) {
+    super(base);
+  }
 
-  async call<T = Json>(method: string, path: string, body?: unknown, key?: string): Promise<Reply<T>> {
+  override async call<T = Json>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+    query?: Json,
+  ): Promise<Reply<T>> {
     if (!path.startsWith('/_local/')) this.requests += 1;
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+    return super.call<T>(method, path, body, key, query);
   }
 
-  /** A call that must succeed (2xx); throws with the response otherwise. */
-  async ok<T = Json>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
-    const res = await this.call<T>(method, path, body, key);
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
-
-  /** Moves the virtual clock forward; returns when everything due by then has run. */
-  async advance(days: number): Promise<string> {
-    return (await this.ok<{ now: string }>('POST', '/_local/clock', { advanceDays: days })).now;
-  }
-
-  async now(): Promise<string> {
-    return (await this.ok<{ now: string }>('GET', '/_local/clock')).now;
-  }
-
-  async today(): Promise<string> {
-    return (await this.now()).slice(0, 10);
+  /** A call that must succeed (2xx); throws with the method, the path and the response otherwise. */
+  override async ok<T = Json>(method: string, path: string, body?: unknown, key?: string, query?: Json) {
+    try {
+      return await super.ok<T>(method, path, body, key, query);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      throw new Error(`${method} ${path} → ${e.status} ${e.code}: ${e.message}`, { cause: e });
+    }
   }
 
   /** Advances the clock to `date` (same time of day); settles when the date is today or past. */
@@ -77,6 +66,5 @@ export async function pool<T>(
 }
 
 export async function emailCount(sesUrl: string): Promise<number> {
-  const res = await fetch(`${sesUrl}/store`);
-  return ((await res.json()) as { emails: unknown[] }).emails.length;
+  return (await outbox(sesUrl)).length;
 }

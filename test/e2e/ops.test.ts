@@ -25,12 +25,12 @@ interface Run {
   stderr: string;
 }
 
-/** `node --import tsx local/ops.ts --api-url … --ops-key … <args>` */
+/** `node --import tsx cli/ops.ts --api-url … --ops-key … <args>` */
 function ops(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       path.join(ROOT, 'node_modules', '.bin', 'node'),
-      ['--import', 'tsx', 'local/ops.ts', '--api-url', rt.api, '--ops-key', rt.opsKey, ...args],
+      ['--import', 'tsx', 'cli/ops.ts', '--api-url', rt.api, '--ops-key', rt.opsKey, ...args],
       { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

@@ -61,6 +61,22 @@ test('as real time passes, reading the clock saves it at most once per lead inte
   expect(saves.length).toBeLessThanOrEqual(5);
 });
 
+test('a save that reads the clock while it writes never starts a second, nested save (a clean save included)', async () => {
+  let depth = 0;
+  let deepest = 0;
+  persistClock(() => {
+    depth += 1;
+    deepest = Math.max(deepest, depth);
+    Date.now(); // as an fs call wrapped by a profiler may: the clock is read during the write
+    new Date(Date.now() + 5 * PERSIST_LEAD_MS);
+    depth -= 1;
+  });
+  // Past the saved bound's lead, so the read inside the clean save is a time not yet saved.
+  await new Promise((resolve) => setTimeout(resolve, PERSIST_LEAD_MS + 100));
+  saveClockNow();
+  expect(deepest).toBe(1);
+});
+
 test('a clean save is exact; a failing save neither throws from Date nor counts as saved', () => {
   const iso = saveClockNow();
   expect(lastSaved()).toBe(Date.parse(iso));

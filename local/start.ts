@@ -264,6 +264,7 @@ if (require.main === module) {
           '',
           'SECOR Lifecycle is running (local runtime, virtual clock):',
           `  HTTP API       ${rt.apiUrl}          (OpenAPI: ${rt.apiUrl}/openapi.json)`,
+          `  API reference  ${rt.apiUrl}/docs`,
           `  SES outbox     ${rt.sesUrl}          (emails: ${rt.sesUrl}/store)`,
           `  Step Functions ${rt.sfnUrl}`,
           `  Virtual clock  GET|POST ${rt.apiUrl}/_local/clock  {"advanceDays": 30}`,

@@ -59,18 +59,20 @@ export function retryServiceErrors(task: sfn.TaskStateBase): void {
 }
 
 /**
- * A task that sends emails waits out another attempt's claim: up to 60 s, 2, 4 and 5 min (jittered; together
- * almost surely past the lease). After that the task fails like any other, and the claim is taken over by the
- * next attempt that finds it expired (the failure's record, or the redrive).
+ * A task that sends emails waits out another attempt's claim: 90 s, then 3, 5 and 5 min. Not jittered: a
+ * jittered delay may be near 0, and four of them could all fall inside the lease (a company then FAILED for an
+ * email that was merely in flight); without jitter the second retry alone is 270 s after the error, past any
+ * lease. These retries are rare (a claim in flight), so they need no spreading. After them the task fails like
+ * any other, and the claim is taken over by the next attempt that finds it expired.
  */
 export function retryNoticeInFlight(task: sfn.TaskStateBase): void {
   task.addRetry({
     errors: [NOTICE_IN_FLIGHT_ERROR],
-    interval: Duration.seconds(60),
+    interval: Duration.seconds(90),
     maxAttempts: 4,
     backoffRate: 2,
     maxDelay: Duration.seconds(300),
-    jitterStrategy: sfn.JitterType.FULL,
+    jitterStrategy: sfn.JitterType.NONE,
   });
 }
 

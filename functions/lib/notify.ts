@@ -11,6 +11,7 @@
  * marking it sent then failed or never happened (the function died between the two), and the record was not
  * updated either: a later attempt takes the expired claim over and sends it again.
  */
+import { randomUUID } from 'node:crypto';
 import {
   decide,
   eventsNotified,
@@ -70,7 +71,10 @@ export async function sendDueNotices(
   if (notices.length === 0) return { stored, sent: 0 };
   const nowMs = Date.parse(now);
   const expiresAt = Math.floor(nowMs / 1000) + CLAIM_TTL_SECONDS;
-  const lease = { now: nowMs, ms: NOTICE_LEASE_MS };
+  // This attempt's name on its claims: if its own claim write landed but the SDK retried it (the response was
+  // lost) and the retry was refused, the claim is still recognised as this attempt's and the email goes out.
+  const owner = randomUUID();
+  const lease = { now: nowMs, ms: NOTICE_LEASE_MS, owner };
   const inFlight: string[] = [];
   let sent = 0;
   for (const notice of notices) {
@@ -85,8 +89,10 @@ export async function sendDueNotices(
         const claim = await repo.notificationClaim(company.companyId, claimKey);
         // Sent, or claimed before claims had leases (then never taken over): not sent again.
         if (claim && (claim.sentAt !== undefined || claim.claimedAt === undefined)) continue;
-        inFlight.push(claimKey);
-        continue;
+        if (claim?.owner !== owner) {
+          inFlight.push(claimKey);
+          continue;
+        }
       }
       try {
         await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
@@ -95,7 +101,7 @@ export async function sendDueNotices(
           recipient,
         });
       } catch (e) {
-        await repo.releaseNotification(company.companyId, claimKey);
+        await repo.releaseNotification(company.companyId, claimKey, owner);
         throw e;
       }
       sent += 1;

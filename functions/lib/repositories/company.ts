@@ -219,9 +219,9 @@ export class CompanyRepository {
     await markNoticeSent(this.tableName, companyId, key, sentAt, expiresAt);
   }
 
-  /** Releases a claim whose email could not be sent, so a retry sends it. */
-  async releaseNotification(companyId: string, key: string): Promise<void> {
-    await releaseNotice(this.tableName, companyId, key);
+  /** Releases a claim whose email could not be sent, so a retry sends it (only while `owner` holds it). */
+  async releaseNotification(companyId: string, key: string, owner?: string): Promise<void> {
+    await releaseNotice(this.tableName, companyId, key, owner);
   }
 
   /** The certificate's public lookup item (GSI byCertificate); idempotent. */

@@ -10,16 +10,22 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws';
 
-/** A claim's lease: taken at `now` (epoch ms), it may be taken over `ms` later if not marked sent. */
+/**
+ * A claim's lease: taken at `now` (epoch ms) by `owner` (one sending attempt), it may be taken over `ms` later
+ * if not marked sent.
+ */
 export interface NoticeLease {
   now: number;
   ms: number;
+  owner: string;
 }
 
 /** A claim as stored (epoch ms). */
 export interface NoticeClaim {
   claimedAt?: number;
   sentAt?: number;
+  /** The attempt that holds it: an attempt whose own write landed (an SDK retry then refused) still sends. */
+  owner?: string;
 }
 
 const noticeKey = (companyId: string, key: string) => ({ PK: `COMPANY#${companyId}`, SK: `NOTICE#${key}` });
@@ -39,7 +45,11 @@ export async function claimNotice(
     await dynamo.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...noticeKey(companyId, key), expiresAt, ...(lease ? { claimedAt: lease.now } : {}) },
+        Item: {
+          ...noticeKey(companyId, key),
+          expiresAt,
+          ...(lease ? { claimedAt: lease.now, owner: lease.owner } : {}),
+        },
         ...(lease
           ? {
               ConditionExpression:
@@ -66,8 +76,12 @@ export async function readNoticeClaim(
     new GetCommand({ TableName: tableName, Key: noticeKey(companyId, key), ConsistentRead: true }),
   );
   if (!out.Item) return null;
-  const { claimedAt, sentAt } = out.Item as NoticeClaim;
-  return { ...(claimedAt !== undefined ? { claimedAt } : {}), ...(sentAt !== undefined ? { sentAt } : {}) };
+  const { claimedAt, sentAt, owner } = out.Item as NoticeClaim;
+  return {
+    ...(claimedAt !== undefined ? { claimedAt } : {}),
+    ...(sentAt !== undefined ? { sentAt } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+  };
 }
 
 /** Marks a claim's email sent (SES accepted it): the claim is never taken over again. */
@@ -88,7 +102,32 @@ export async function markNoticeSent(
   );
 }
 
-/** Releases a claim whose email could not be sent, so a retry sends it. */
-export async function releaseNotice(tableName: string, companyId: string, key: string): Promise<void> {
-  await dynamo.send(new DeleteCommand({ TableName: tableName, Key: noticeKey(companyId, key) }));
+/**
+ * Releases a claim whose email could not be sent, so a retry sends it. With `owner`, only while the claim is
+ * still that attempt's: a claim another attempt has taken over meanwhile is left alone.
+ */
+export async function releaseNotice(
+  tableName: string,
+  companyId: string,
+  key: string,
+  owner?: string,
+): Promise<void> {
+  try {
+    await dynamo.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: noticeKey(companyId, key),
+        ...(owner
+          ? {
+              // OWNER is a DynamoDB reserved word: named through an attribute-name placeholder.
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: { ':owner': owner },
+            }
+          : {}),
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+  }
 }

@@ -155,6 +155,37 @@ describe('notify: claims with a lease, marked sent', () => {
     expect(world.emails.map((e) => e.to)).toEqual([CONTACT.email]);
   });
 
+  test("its own claim landed but the SDK retry of it was refused: the claim is this attempt's, the email goes out", async () => {
+    // The first PutItem was applied and its response lost; the SDK's retry meets the claim it wrote itself.
+    world.before('Put', (input) => {
+      const item = (input as { Item: Record<string, unknown> }).Item;
+      world.items.set(WELCOME, { ...item });
+    });
+
+    const result = await send(registered());
+
+    expect(result.sent).toBe(1);
+    expect(world.emails.map((e) => e.to)).toEqual([CONTACT.email]);
+    expect(world.items.get(WELCOME)).toMatchObject({ claimedAt: NOW_MS, sentAt: NOW_MS });
+    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBe(1);
+  });
+
+  test("SES refuses after another attempt took the claim over: the release leaves that attempt's claim", async () => {
+    world.fail('SendEmail', sesThrottled);
+    world.before('Delete', () => {
+      world.items.set(WELCOME, {
+        PK: 'COMPANY#co-1',
+        SK: 'NOTICE#EVENT|0|contact',
+        claimedAt: NOW_MS + 1,
+        owner: 'other',
+      });
+    });
+
+    await expect(send(registered())).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+
+    expect(world.items.get(WELCOME)).toMatchObject({ owner: 'other' });
+  });
+
   test('the mark-sent write fails: the email counts as sent, the record is updated, a warning is logged', async () => {
     world.before('SendEmail', () => undefined).fail('Update', throughputExceeded);
 

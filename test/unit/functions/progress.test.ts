@@ -54,6 +54,7 @@ describe('progress: sends the emails the record calls for, records them, returns
         SK: 'NOTICE#EVENT|0|contact',
         expiresAt: Math.floor(Date.parse(now) / 1000) + CLAIM_TTL_SECONDS,
         claimedAt: Date.parse(now),
+        owner: expect.any(String),
       },
       ConditionExpression:
         'attribute_not_exists(PK) OR (attribute_not_exists(sentAt) AND claimedAt < :staleBefore)',

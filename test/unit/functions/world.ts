@@ -262,6 +262,12 @@ export class World {
 
   private delete(input: DeleteCommandInput) {
     const key = keyString(input.Key);
+    this.check(
+      input.ConditionExpression,
+      this.items.get(key),
+      input.ExpressionAttributeNames,
+      input.ExpressionAttributeValues ?? {},
+    );
     this.items.delete(key);
     return {};
   }

@@ -109,27 +109,36 @@ describe('CompanyRepository notification claims with a lease', () => {
   const KEY = 'EVENT|0|contact';
   const ITEM = 'COMPANY#co-1|NOTICE#EVENT|0|contact';
   const NOW = Date.parse('2027-01-10T10:00:00.000Z');
-  const LEASE = { now: NOW, ms: 120_000 };
+  const LEASE = { now: NOW, ms: 120_000, owner: 'attempt-1' };
 
   test('the claim records claimedAt, conditional on no claim, or an unsent one whose lease ran out', async () => {
     await expect(repo.claimNotification(COMPANY_ID, KEY, 1_900_000_000, LEASE)).resolves.toBe(true);
 
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: ENV.TABLE_NAME,
-      Item: { PK: 'COMPANY#co-1', SK: `NOTICE#${KEY}`, expiresAt: 1_900_000_000, claimedAt: NOW },
+      Item: {
+        PK: 'COMPANY#co-1',
+        SK: `NOTICE#${KEY}`,
+        expiresAt: 1_900_000_000,
+        claimedAt: NOW,
+        owner: 'attempt-1',
+      },
       ConditionExpression:
         'attribute_not_exists(PK) OR (attribute_not_exists(sentAt) AND claimedAt < :staleBefore)',
       ExpressionAttributeValues: { ':staleBefore': NOW - 120_000 },
     });
-    await expect(repo.notificationClaim(COMPANY_ID, KEY)).resolves.toEqual({ claimedAt: NOW });
+    await expect(repo.notificationClaim(COMPANY_ID, KEY)).resolves.toEqual({
+      claimedAt: NOW,
+      owner: 'attempt-1',
+    });
   });
 
   test('an unsent claim is refused within its lease and taken over after it', async () => {
     await repo.claimNotification(COMPANY_ID, KEY, 1, LEASE);
 
-    const within = { now: NOW + 120_000, ms: 120_000 };
+    const within = { now: NOW + 120_000, ms: 120_000, owner: 'attempt-2' };
     await expect(repo.claimNotification(COMPANY_ID, KEY, 1, within)).resolves.toBe(false);
-    const after = { now: NOW + 120_001, ms: 120_000 };
+    const after = { now: NOW + 120_001, ms: 120_000, owner: 'attempt-3' };
     await expect(repo.claimNotification(COMPANY_ID, KEY, 1, after)).resolves.toBe(true);
     expect(world.items.get(ITEM)).toMatchObject({ claimedAt: NOW + 120_001 });
   });
@@ -148,8 +157,9 @@ describe('CompanyRepository notification claims with a lease', () => {
     await expect(repo.notificationClaim(COMPANY_ID, KEY)).resolves.toEqual({
       claimedAt: NOW,
       sentAt: NOW + 300,
+      owner: 'attempt-1',
     });
-    const muchLater = { now: NOW + 365 * 86_400_000, ms: 120_000 };
+    const muchLater = { now: NOW + 365 * 86_400_000, ms: 120_000, owner: 'attempt-4' };
     await expect(repo.claimNotification(COMPANY_ID, KEY, 1, muchLater)).resolves.toBe(false);
   });
 

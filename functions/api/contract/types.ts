@@ -1,0 +1,45 @@
+/** The shape of an operation of the HTTP API, its tags, and the error lists routes share. */
+import type { Role } from '../principal';
+import type { ResponseSchemaName, SchemaName } from '../schemas';
+
+export { COMPANY_ID_PATTERN } from '../ids';
+
+export type SuccessStatus = 200 | 201 | 202;
+/** The error statuses a route can answer (besides an unexpected 500). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 429;
+
+export const TAGS = {
+  Companies: 'Signing up, the company status, and withdrawing.',
+  Training: 'The trainee, training enrolments and exam attempts.',
+  Certification: 'The health & safety program and audits (certification, maintenance, recertification).',
+  Certificates: 'Public verification of a certificate number.',
+  Operations: 'Operations: companies by phase, workflow executions, reminders, redrive and assessor keys.',
+  Documentation: 'This document.',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+export interface QueryParameter {
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+export interface Operation {
+  operationId: string;
+  summary: string;
+  description: string;
+  tag: Tag;
+  roles: readonly Role[];
+  /** The request body's schema (write routes). */
+  request?: SchemaName;
+  /** Writes accept an Idempotency-Key header. */
+  idempotent?: boolean;
+  status: SuccessStatus;
+  response: ResponseSchemaName;
+  errors: readonly ErrorStatus[];
+  query?: Readonly<Record<string, QueryParameter>>;
+  /** An example request body (writes) and response body. */
+  example?: { request?: unknown; response: unknown };
+}
+
+export const KEY_ROUTE_ERRORS = [401, 403, 404, 429] as const;
+export const WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429] as const;

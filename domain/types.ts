@@ -188,6 +188,12 @@ export interface Company {
   notifiedThrough?: number;
   /** Events dropped from the history to keep the record bounded (see history.ts; absent: none). */
   historyDropped?: number;
+  /**
+   * Trainee designations the record has seen, counted apart from the history (which drops old events):
+   * the cap on changing the trainee holds however long the history grows. Absent on older records: counted
+   * from the history then.
+   */
+  traineeDesignations?: number;
   /** Set when SES reports a bounce or complaint for an email to the company (absent on older records). */
   emailIssue?: EmailIssue | null;
   history: HistoryEvent[];

@@ -83,6 +83,7 @@ export function designateTrainee(ch: Change, trainee: { name: string; email: str
     c.trainee = { name: trainee.name, email: trainee.email };
     c.training.enrolled = true;
     c.training.enrolledOn = ch.today;
+    designated(c);
     ch.emit('TRAINEE_DESIGNATED', { name: trainee.name });
     if (reentry) ch.emit('REENTERED', { step: 'DESIGNATE_TRAINEE' });
     ch.enter('TRAINING', { rerun: reentry });
@@ -91,7 +92,7 @@ export function designateTrainee(ch: Change, trainee: { name: string; email: str
   }
   if (c.phase === 'TRAINING') {
     if (c.trainee?.name === trainee.name && c.trainee.email === trainee.email) return ch.done(null); // no change
-    const designations = c.history.filter((e) => e.type === 'TRAINEE_DESIGNATED').length;
+    const designations = designationsOf(c);
     if (designations >= MAX_TRAINEE_DESIGNATIONS) {
       throw new DomainError(
         'NOT_ELIGIBLE',
@@ -106,6 +107,7 @@ export function designateTrainee(ch: Change, trainee: { name: string; email: str
       c.training.enrolled = true;
       c.training.enrolledOn = ch.today;
     }
+    designated(c);
     ch.emit('TRAINEE_DESIGNATED', { name: trainee.name, replaced: changed });
     return ch.done(null);
   }
@@ -113,4 +115,14 @@ export function designateTrainee(ch: Change, trainee: { name: string; email: str
     c,
     'the trainee can be designated before the training is passed (phases REGISTERED and TRAINING)',
   );
+}
+
+/** Designations so far: the record's counter, or (a record from before it) the history's count. */
+function designationsOf(c: Company): number {
+  return c.traineeDesignations ?? c.history.filter((e) => e.type === 'TRAINEE_DESIGNATED').length;
+}
+
+/** Counts one more designation (before its event is appended). */
+function designated(c: Company): void {
+  c.traineeDesignations = designationsOf(c) + 1;
 }

@@ -10,6 +10,7 @@ import {
   eventsNotified,
   HISTORY_MAX_BYTES,
   HISTORY_MAX_EVENTS,
+  MAX_TRAINEE_DESIGNATIONS,
   historyBytes,
   MAX_REMINDER_KEYS,
   noticesDue,
@@ -187,5 +188,21 @@ describe('currentReminder (resend the current step’s reminder now)', () => {
     const d = new Driver('AB').toTraining();
     d.do({ type: 'withdraw' }, '2027-02-01');
     expect(currentReminder(d.c, at('2027-02-02'))).toBeNull();
+  });
+});
+
+describe('the trainee designation cap', () => {
+  test('holds after the history dropped the earlier designations', () => {
+    const d = new Driver('AB').toTraining();
+    for (let i = 1; d.c.traineeDesignations! < MAX_TRAINEE_DESIGNATIONS; i++)
+      d.designate(DAY, { name: `Trainee ${i}`, email: `t${i}@acme.example` });
+    for (let i = 0; i < 600; i++) d.do(bounce(i), DAY, 'system');
+    expect(d.c.historyDropped ?? 0).toBeGreaterThan(0);
+    expect(d.c.history.filter((e) => e.type === 'TRAINEE_DESIGNATED').length).toBeLessThan(
+      MAX_TRAINEE_DESIGNATIONS,
+    );
+    expect(() => d.designate(DAY, { name: 'One more', email: 'more@acme.example' })).toThrow(
+      /changed 20 times/,
+    );
   });
 });

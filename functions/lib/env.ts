@@ -21,8 +21,8 @@ export const config = {
   get stateMachineArn() {
     return requireEnv('STATE_MACHINE_ARN');
   },
-  /** Base URL companies use to reach their status (shown in emails). */
+  /** Base URL of the links in emails. Required where emails are rendered: no placeholder link ever goes out. */
   get publicApiUrl() {
-    return process.env.PUBLIC_API_URL || 'https://api.example.invalid';
+    return requireEnv('PUBLIC_API_URL');
   },
 };

@@ -26,6 +26,9 @@ export interface ApiProps {
  * The HTTP API of API.md: every route of functions/api/route-table.ts, the Lambda authorizer (API keys) on
  * company/assessor routes, IAM (SigV4) on /ops/*, throttling, access logs, the URL as a stack output.
  */
+/** The API functions that render emails (and so their links). */
+export const EMAILING_API_FUNCTIONS = ['functions/api/ops.ts'];
+
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly functions: Record<string, NodeFunction> = {};
@@ -183,6 +186,11 @@ export class Api extends Construct {
       });
     }
     this.url = stage.url;
+    // Email links point at this API (the resend of a reminder renders one): every function that may send
+    // an email gets the URL, so none falls back to a placeholder. No cycle: the Api resource does not depend
+    // on the functions (its routes and integrations do).
+    for (const entry of EMAILING_API_FUNCTIONS)
+      this.functions[entry]?.addEnvironment('PUBLIC_API_URL', this.url.replace(/\/$/, ''));
     new CfnOutput(stack, 'ApiUrl', { value: this.url, description: 'Base URL of the SECOR HTTP API' });
   }
 }

@@ -15,6 +15,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { EMAILING_API_FUNCTIONS } from '../../infra/constructs/api';
 import { HANDLER_METADATA, NodeFunction, ROOT } from '../../infra/constructs/node-function';
 import { INDEXES, type IndexSchema, TABLE_KEYS, createTableInput } from '../../infra/table-schema';
 import {
@@ -237,6 +238,21 @@ describe('Lambda task functions', () => {
       });
     },
   );
+
+  test('every function that renders emails has PUBLIC_API_URL, from the stack (tasks and the ops API alike)', () => {
+    const lambdas = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const byEntry = (entry: string) => {
+      const found = lambdas.find((r) => r.Metadata?.[HANDLER_METADATA] === entry);
+      if (!found) throw new Error(`no function for ${entry}`);
+      return (found.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    };
+    for (const entry of [...Object.values(HANDLER_MODULES), ...EMAILING_API_FUNCTIONS]) {
+      const url = byEntry(entry).PUBLIC_API_URL;
+      expect([entry, JSON.stringify(url ?? null)]).toEqual([entry, expect.stringContaining('HttpApi')]);
+    }
+    // The OpenAPI document needs nothing: its function has no such variable (nor any other of the table's).
+    expect(byEntry('functions/api/openapi.ts').PUBLIC_API_URL).toBeUndefined();
+  });
 
   test.each(FUNCTIONS)('%s: secor:handler metadata names an existing module exporting `handler`', (key) => {
     const entry = fn(key).Metadata?.[HANDLER_METADATA];

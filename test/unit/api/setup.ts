@@ -74,6 +74,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
     TABLE_NAME: table,
     SENDER_ADDRESS: 'secor@example.com',
     OPS_EMAIL: 'ops@example.com',
+    PUBLIC_API_URL: 'http://127.0.0.1:3000',
     STATE_MACHINE_ARN:
       'arn:aws:states:ca-central-1:000000000000:stateMachine:SecorLifecycle-CertificationLifecycle',
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -18,7 +18,6 @@ beforeEach(() => {
   world = new World().install();
   Object.assign(process.env, ENV);
   delete process.env.SES_CONFIGURATION_SET;
-  delete process.env.PUBLIC_API_URL;
   delete process.env.STATE_MACHINE_ARN;
 });
 
@@ -37,7 +36,9 @@ describe('env', () => {
     expect(config.senderAddress).toBe(ENV.SENDER_ADDRESS);
     expect(config.opsEmail).toBe(ENV.OPS_EMAIL);
     expect(config.configurationSet).toBeUndefined();
-    expect(config.publicApiUrl).toBe('https://api.example.invalid');
+    // The links in emails: required, never a placeholder.
+    delete process.env.PUBLIC_API_URL;
+    expect(() => config.publicApiUrl).toThrow('environment variable PUBLIC_API_URL is not set');
     expect(() => config.stateMachineArn).toThrow('environment variable STATE_MACHINE_ARN is not set');
 
     process.env.OPS_EMAIL = '';

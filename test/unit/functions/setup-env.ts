@@ -6,10 +6,10 @@ export const ENV = {
   TABLE_NAME: 'secor-unit-test',
   SENDER_ADDRESS: 'noreply@secor.example',
   OPS_EMAIL: 'ops-desk@secor.example',
+  PUBLIC_API_URL: 'https://api.secor.example',
 } as const;
 
 Object.assign(process.env, ENV, { AWS_REGION: 'ca-central-1', POWERTOOLS_LOG_LEVEL: 'DEBUG' });
 // The logger must print through its own Console on process.stdout (not the jest console) so tests can read it.
 delete process.env.POWERTOOLS_DEV;
 delete process.env.SES_CONFIGURATION_SET;
-delete process.env.PUBLIC_API_URL;

@@ -2,17 +2,11 @@
  * Which phases are active (the company works towards, or holds, a certificate and a workflow execution runs),
  * and how a phase names its execution. The one list every rule about active phases reads.
  */
-import type { ActivePhase, Phase, PhaseKey } from './types';
+import { ENDED_PHASES, PHASES, type ActivePhase, type Phase, type PhaseKey } from './types';
 
-export const ACTIVE_PHASES: readonly ActivePhase[] = [
-  'REGISTERED',
-  'TRAINING',
-  'IMPLEMENTATION',
-  'CERTIFICATION_AUDIT',
-  'CERTIFIED',
-  'MAINTENANCE',
-  'RECERTIFICATION',
-];
+export const ACTIVE_PHASES: readonly ActivePhase[] = PHASES.filter(
+  (p): p is ActivePhase => !(ENDED_PHASES as readonly Phase[]).includes(p),
+);
 
 export function isActivePhase(phase: Phase): phase is ActivePhase {
   return (ACTIVE_PHASES as readonly Phase[]).includes(phase);

@@ -15,8 +15,16 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** Phases in which the company's certification has ended: no workflow execution runs. */
+export const ENDED_PHASES = [
+  'LAPSED',
+  'CANCELLED',
+  'WITHDRAWN',
+  'FAILED',
+] as const satisfies readonly Phase[];
+
 /** Phases in which the company works towards (or holds) a certificate and a workflow execution runs. */
-export type ActivePhase = Exclude<Phase, 'LAPSED' | 'CANCELLED' | 'WITHDRAWN' | 'FAILED'>;
+export type ActivePhase = Exclude<Phase, (typeof ENDED_PHASES)[number]>;
 
 export type Step =
   | 'DESIGNATE_TRAINEE'

@@ -74,7 +74,8 @@ function dispatch(engine: ExecutionEngine, action: string, body: Record<string, 
   }
 }
 
-function describe(engine: ExecutionEngine, e: Execution) {
+/** An execution as ListExecutions lists it. */
+function summary(engine: ExecutionEngine, e: Execution) {
   return {
     executionArn: e.executionArn,
     stateMachineArn: engine.stateMachineArn,
@@ -82,6 +83,13 @@ function describe(engine: ExecutionEngine, e: Execution) {
     status: e.status,
     startDate: e.startDate / 1000,
     ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}),
+  };
+}
+
+/** An execution as DescribeExecution describes it: the summary, its input, and its output or error. */
+function describe(engine: ExecutionEngine, e: Execution) {
+  return {
+    ...summary(engine, e),
     input: e.input,
     ...(e.output !== undefined ? { output: e.output } : {}),
     ...(e.error ? { error: e.error, cause: e.cause } : {}),
@@ -98,14 +106,7 @@ function listExecutions(engine: ExecutionEngine, body: Record<string, unknown>) 
   const max = Number(body.maxResults ?? 100) || 100;
   const page = items.slice(start, start + max);
   return {
-    executions: page.map((e) => ({
-      executionArn: e.executionArn,
-      stateMachineArn: engine.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: e.startDate / 1000,
-      ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}),
-    })),
+    executions: page.map((e) => summary(engine, e)),
     ...(start + max < items.length ? { nextToken: String(start + max) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { Api } from './constructs/api';
 import { Lifecycle, lifecycleStateMachine } from './constructs/lifecycle';
 import { Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
+import { Outbox } from './constructs/outbox';
 
 export interface SecorStackProps extends StackProps {
   /** Keep the table on stack deletion (default true; tests pass false). */
@@ -17,6 +18,7 @@ export class SecorStack extends Stack {
   readonly notifications: Notifications;
   readonly lifecycle: Lifecycle;
   readonly api: Api;
+  readonly outbox: Outbox;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SecorStackProps = {}) {
@@ -44,6 +46,10 @@ export class SecorStack extends Stack {
       notifications: this.notifications,
       stateMachineArn: lifecycleStateMachine(this).arn,
     });
+    this.outbox = new Outbox(this, 'Outbox', {
+      table: this.data.table,
+      stateMachineArn: lifecycleStateMachine(this).arn,
+    });
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
       table: this.data.table,
       notifications: this.notifications,
@@ -57,6 +63,8 @@ export class SecorStack extends Stack {
         'task await': this.lifecycle.functions.await,
         'task transition': this.lifecycle.functions.transition,
         'ses feedback': this.notifications.feedbackFunction,
+        'outbox signal': this.outbox.signalFunction,
+        'outbox reconcile': this.outbox.reconcileFunction,
         ...Object.fromEntries(
           Object.entries(this.api.functions).map(([entry, fn]) => [
             `api ${entry.replace(/^.*\//, '').replace(/\.ts$/, '')}`,
@@ -65,6 +73,7 @@ export class SecorStack extends Stack {
         ),
       },
       httpApi: this.api.httpApi,
+      signalDeadLetters: this.outbox.deadLetterQueue,
       table: this.data.table,
       configurationSetName: this.notifications.configurationSet.configurationSetName,
       // Alarms go to the operations address that already receives escalations and workflow failures.

@@ -34,11 +34,15 @@ export const INDEXES = {
   },
   /** Public verification: certificate number → company. */
   byCertificate: { indexName: 'byCertificate', partitionKey: 'certificateNumber', include: ['companyId'] },
-  /** The authorizer: SHA-256 of an API key → role and principal. */
-  byApiKey: {
-    indexName: 'byApiKey',
-    partitionKey: 'apiKeyHash',
-    include: ['role', 'companyId', 'assessorId'],
+  /**
+   * The outbox: companies with a workflow signal not yet delivered, oldest first. Sparse: only an item with a
+   * pending signal has `gsiSignal`, so the reconciler's query costs what is pending, never the table.
+   */
+  byPendingSignal: {
+    indexName: 'byPendingSignal',
+    partitionKey: 'gsiSignal',
+    sortKey: 'gsiSignalAt',
+    include: ['companyId', 'signal'],
   },
 } as const satisfies Record<string, IndexSchema>;
 

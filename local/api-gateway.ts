@@ -4,7 +4,7 @@
  * event. Used by the local runtime's HTTP server and by the API tests. It also serves the API reference at
  * GET /docs (Swagger UI, from the swagger-ui-dist package: no CDN), which reads GET /openapi.json.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -115,11 +115,45 @@ const json = (statusCode: number, code: string, message: string): LocalResponse 
   body: JSON.stringify({ error: { code, message } }),
 });
 
+/** What API Gateway answers by itself to an IAM-authorized route without a valid signature (HTTP API). */
+export const IAM_FORBIDDEN: LocalResponse = {
+  statusCode: 403,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Forbidden' }),
+};
+
+/** The IAM principal the local gateway reports for the ops key (an IAM user ARN, as API Gateway passes it). */
+export const LOCAL_OPS_ARN = 'arn:aws:iam::000000000000:user/secor-local-ops';
+
+export interface LocalGatewayOptions {
+  /**
+   * The ops key: on IAM-authorized routes (/ops/*) the gateway stands in for IAM and accepts
+   * `Authorization: Bearer <ops key>` in place of a SigV4 signature. Nothing else knows it: it is not a key
+   * item, and the key authorizer never grants ops (on the company routes the ops key is an unknown key, as a
+   * SigV4 signature is there in AWS).
+   */
+  opsKey?: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
 export class LocalApiGateway {
   private readonly modules = new Map<string, Promise<{ handler: Handler }>>();
+  private readonly opsKeyHash: Buffer | null;
 
   /** @param load loads a handler module by its repository path (the runtime imports the real modules) */
-  constructor(private readonly load: (module: string) => Promise<Record<string, unknown>>) {}
+  constructor(
+    private readonly load: (module: string) => Promise<Record<string, unknown>>,
+    options: LocalGatewayOptions = {},
+  ) {
+    this.opsKeyHash = options.opsKey ? sha256(options.opsKey) : null;
+  }
+
+  /** IAM's stand-in: whether the request carries the ops key. */
+  private signedByOps(headers: Record<string, string>): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    return Boolean(m && this.opsKeyHash && timingSafeEqual(sha256(m[1] as string), this.opsKeyHash));
+  }
 
   private module(path: string): Promise<{ handler: Handler }> {
     let m = this.modules.get(path);
@@ -177,16 +211,18 @@ export class LocalApiGateway {
         timeEpoch: Date.now(),
       },
     };
-    if (binding.auth !== 'none') {
-      // On the local runtime the ops key stands in for IAM: the same authorizer resolves it to role "ops".
+    if (binding.auth === 'iam') {
+      // IAM (SigV4) in AWS, answered by API Gateway itself when the signature is missing or wrong; here the ops
+      // key stands in for the signature. The handler never sees the key.
+      if (!this.signedByOps(headers)) return IAM_FORBIDDEN;
+      event.requestContext.authorizer = { iam: { userArn: LOCAL_OPS_ARN } };
+    } else if (binding.auth === 'key') {
+      // As the Api construct wires it: no identity source and no cache, so the authorizer runs on every
+      // request, also one without an Authorization header.
       const authorizer = (await this.module(AUTHORIZER_MODULE)) as unknown as { handler: Authorizer };
       const result = await authorizer.handler({ ...event, type: 'REQUEST', identitySource: [] } as never);
       if (!result.isAuthorized) return json(403, 'FORBIDDEN', 'not authorized');
-      if (binding.auth === 'iam' && result.context.role === 'ops') {
-        event.requestContext.authorizer = { iam: { userArn: `local:ops:${result.context.opsId ?? 'ops'}` } };
-      } else {
-        event.requestContext.authorizer = { lambda: result.context };
-      }
+      event.requestContext.authorizer = { lambda: result.context };
     }
     const { handler } = await this.module(binding.module);
     const context = {

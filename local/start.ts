@@ -112,14 +112,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     `Step Functions (${Object.keys(lifecycle.definition.States).length} states) at ${sfnUrl}`,
   );
 
-  // 6. The ops key: generated on first start, kept in .secor/ops-key, registered (hashed) like any key.
-  const { hashApiKey, newApiKey } = await import('../functions/api/principal');
-  const { CompanyRepository, KeyRepository } = await import('../functions/lib/repositories');
+  // 6. The ops key: generated on first start, kept in .secor/ops-key. It stands in for IAM on /ops/*, checked
+  // by the local gateway (as API Gateway checks a signature); it is not a key item and grants nothing else.
+  const { newApiKey } = await import('../functions/api/principal');
+  const { CompanyRepository } = await import('../functions/lib/repositories');
   const opsKeyFile = path.join(dataDir, 'ops-key');
   const opsKey = existsSync(opsKeyFile) ? readFileSync(opsKeyFile, 'utf8').trim() : newApiKey('ops');
   if (!existsSync(opsKeyFile)) writeFileSync(opsKeyFile, opsKey + '\n', { mode: 0o600 });
-  const keys = new KeyRepository(TABLE_NAME);
-  if (!(await keys.get(hashApiKey(opsKey)))) await keys.put(hashApiKey(opsKey), { role: 'ops' });
 
   // 7. Resume: every company in an active phase gets its phase's execution (re)started under its name.
   const { isActivePhase, phaseInput } = await import('../domain');
@@ -158,9 +157,59 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (resumed)
     log(options.quiet, `resumed ${resumed} compan${resumed === 1 ? 'y' : 'ies'} in their current phase`);
 
-  // 8. The HTTP API and the virtual clock routes.
+  // 8. The outbox's stream (dynalite has none): the signalling function fed the pending signals' items after
+  // every API request and every few seconds, as the table's stream feeds it in AWS. And the reconciler, run on
+  // the virtual clock: its signals sweep after every clock move and every minute, its executions sweep at most
+  // once a virtual day (EventBridge Scheduler in AWS: every 5 minutes, and daily).
+  const { LocalOutboxStream } = await import('./outbox');
+  type StreamHandler = import('./outbox').StreamHandler;
+  type Handler = (event: unknown) => Promise<unknown>;
+  const handlerOf = async (module: string) => (await load(module)).handler as Handler;
+  const outbox = new LocalOutboxStream(
+    TABLE_NAME,
+    async () => (await load('functions/tasks/signal.ts')).handler as StreamHandler,
+  );
+  registerBusyCheck(() => outbox.busy);
+  let reconciling: Promise<void> | null = null;
+  let lastExecutionsSweep = virtualNow();
+  const reconcile = (sweeps: ('signals' | 'executions')[]) => {
+    reconciling ??= (async () => {
+      try {
+        const run = await handlerOf('functions/tasks/reconcile.ts');
+        for (const sweep of sweeps) await run({ sweep });
+      } catch (e) {
+        log(options.quiet, `reconciler failed: ${(e as Error).message}`);
+      } finally {
+        reconciling = null;
+      }
+    })();
+    return reconciling;
+  };
+  registerBusyCheck(() => reconciling !== null);
+  const afterClockMove = async () => {
+    await outbox.drain();
+    const sweeps: ('signals' | 'executions')[] = ['signals'];
+    if (virtualNow() - lastExecutionsSweep >= 86_400_000) {
+      sweeps.push('executions');
+      lastExecutionsSweep = virtualNow();
+    }
+    await reconcile(sweeps);
+  };
+  let background: NodeJS.Timeout | undefined;
+  let beats = 0;
+  const heartbeat = () => {
+    background = setTimeout(() => {
+      beats += 1;
+      void outbox.drain().then(() => (beats % 30 === 0 ? reconcile(['signals']) : undefined));
+      heartbeat();
+    }, 2_000);
+    background.unref();
+  };
+  heartbeat();
+
+  // 9. The HTTP API and the virtual clock routes.
   const { LocalApiGateway } = await import('./api-gateway');
-  const gateway = new LocalApiGateway(load);
+  const gateway = new LocalApiGateway(load, { opsKey });
   let requests = 0;
   registerBusyCheck(() => requests > 0);
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -199,6 +248,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
               });
             }
             const result = await advance(days * 86_400_000);
+            await afterClockMove();
             saveClock();
             return send(res, 200, {
               now: result.now,
@@ -221,6 +271,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           });
           res.writeHead(out.statusCode, out.headers);
           res.end(out.body);
+          // What the request committed is told to the workflow after the answer, as the stream does in AWS.
+          void outbox.drain();
         } finally {
           requests -= 1;
         }
@@ -246,7 +298,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stats: () => ({ ...sfn.stats }),
     async close() {
       saveClock();
+      clearTimeout(background);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await outbox.drain().catch(() => 0);
+      await reconciling;
+      outbox.close();
       await sfn.close();
       await new Promise<void>((resolve) => ses.close(() => resolve()));
       await dynamo.close();

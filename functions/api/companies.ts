@@ -1,9 +1,8 @@
 /**
  * The company resource: sign-up, status, trainee, training, program, audits, withdrawal. Each route is thin:
- * parse (the middy stack) → authorize → domain → persist (conditional) → complete the workflow step → respond.
+ * parse (the middy stack) → authorize → domain → persist (conditional, with the outbox signal) → respond.
  */
 import { attemptsLeft, decide, policies, type Command } from '../../domain';
-import { startPhaseExecution } from '../lib/workflow';
 import { act, clock, loadCompany, newId, repo, statusOf } from './company-service';
 import { forbidden } from './errors';
 import { createApi, defineRoutes, metrics, type Ctx, type Reply } from './http';
@@ -19,10 +18,10 @@ async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /co
     { now, by: 'public' },
   );
   const apiKey = newApiKey('company');
+  // The company item is the commit; it carries the outbox signal that starts the lifecycle's execution.
   await repo.create(company, [
     { PK: `APIKEY#${hashApiKey(apiKey)}`, SK: 'KEY', role: 'company', companyId, createdAt: now },
   ]);
-  await startPhaseExecution(company);
   metrics.addMetric('CompaniesRegistered', MetricUnit.Count, 1);
   return { status: 201, body: { companyId, apiKey, phase: company.phase, cycle: company.cycle } };
 }

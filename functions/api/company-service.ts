@@ -1,10 +1,14 @@
-/** What every company route does: load, decide, save conditionally, tell the workflow. */
+/**
+ * What every company route does: load, decide, save conditionally. Telling the workflow is not done here: the
+ * save writes the outbox signal with the change (one conditional write), and the signalling function delivers
+ * it after the commit (functions/tasks/signal.ts). So a committed change answers 2xx whatever Step Functions
+ * does, and a retry of the request (Idempotency-Key) replays it instead of acting twice.
+ */
 import { randomBytes } from 'node:crypto';
 import { companyStatus, decide, policies, type Command, type Company, type Decision } from '../../domain';
 import { systemClock } from '../lib/clock';
 import { CompanyRepository, KeyRepository, type StoredCompany } from '../lib/repositories';
 import { logger } from '../lib/logger';
-import { completeWaitingStep, startPhaseExecution } from '../lib/workflow';
 import { notFound } from './errors';
 import { actorOf, type Principal } from './principal';
 
@@ -14,31 +18,30 @@ export const clock = { now: systemClock };
 
 export const newId = (prefix: string) => `${prefix}${randomBytes(10).toString('hex')}`;
 
-/** Applies a command to a company (optimistic concurrency), then tells the workflow what happened. */
+/** Applies a command to a company (optimistic concurrency); the workflow is told from the outbox. */
 export async function act(
   companyId: string,
   principal: Principal,
   command: Command | ((c: Company) => Command),
 ): Promise<{ stored: StoredCompany; decision: Decision | null }> {
   const now = clock.now();
-  const result = await repo.mutate(companyId, (s) =>
-    decide(s.company, typeof command === 'function' ? command(s.company) : command, {
-      now,
-      by: actorOf(principal),
-    }),
+  const result = await repo.mutate(
+    companyId,
+    (s) =>
+      decide(s.company, typeof command === 'function' ? command(s.company) : command, {
+        now,
+        by: actorOf(principal),
+      }),
+    5,
+    { now: () => now },
   );
-  const effect = result.decision?.workflow;
-  let resumed: boolean | undefined;
-  if (effect === 'notify') resumed = await completeWaitingStep(repo, result.stored, now);
-  if (effect === 'start') await startPhaseExecution(result.stored.company);
   logger.info('company changed', {
     companyId,
     version: result.stored.version,
     phase: result.stored.company.phase,
     execution: result.stored.company.execution.name,
-    effect,
-    // Whether a waiting workflow step was completed (false: none waited; the workflow picks it up itself).
-    resumed,
+    // What the workflow will be told, from the outbox (null: nothing).
+    signal: result.stored.signal?.kind ?? null,
   });
   return result;
 }

@@ -101,6 +101,10 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
+/**
+ * Who is calling: ops only from IAM (API Gateway's IAM authorizer on /ops/*; locally, the gateway standing in
+ * for it), a company or an assessor from the key authorizer's context; anyone else is public.
+ */
 export function principalOf(event: ApiEvent): Principal {
   const auth = event.requestContext.authorizer;
   if (auth?.iam) return { role: 'ops', id: auth.iam.userArn ?? 'iam' };
@@ -109,7 +113,6 @@ export function principalOf(event: ApiEvent): Principal {
     return { role: 'company', companyId: l.companyId };
   if (l?.role === 'assessor' && typeof l.assessorId === 'string')
     return { role: 'assessor', assessorId: l.assessorId };
-  if (l?.role === 'ops') return { role: 'ops', id: String(l.opsId ?? 'ops') };
   return { role: 'public' };
 }
 
@@ -214,6 +217,25 @@ const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
   },
 };
 
+/** Fields of a response body that are secrets: answered once, never stored (idempotency records included). */
+export const SECRET_RESPONSE_FIELDS = ['apiKey', 'sessionKey'] as const;
+
+/** The response as the idempotency record may keep it: its body without SECRET_RESPONSE_FIELDS. */
+export function withoutSecrets<R extends APIGatewayProxyResultV2 | null>(response: R): R {
+  if (!response || typeof response !== 'object' || typeof response.body !== 'string') return response;
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    return response;
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return response;
+  const kept = Object.fromEntries(
+    Object.entries(body).filter(([k]) => !(SECRET_RESPONSE_FIELDS as readonly string[]).includes(k)),
+  );
+  return { ...response, body: JSON.stringify(kept) } as R;
+}
+
 let idempotency: MiddlewareObj | null = null;
 
 /**
@@ -236,6 +258,11 @@ function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV
       payloadValidationJmesPath: 'idempotency.body',
       expiresAfterSeconds: 24 * 3600,
       throwOnNoIdempotencyKey: true,
+      // A replay says so: it is the stored first response, without the secrets it carried (see withoutSecrets).
+      responseHook: (response) => {
+        const r = response as { headers?: Record<string, string> };
+        return { ...r, headers: { ...r.headers, 'idempotent-replay': 'true' } };
+      },
     }),
   }) as MiddlewareObj;
   const inner = idempotency;
@@ -258,7 +285,18 @@ function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV
         }
       }
     },
-    after: (r) => (active(r) && inner.after ? inner.after(r as Request) : undefined),
+    // The idempotency record keeps the response without its secrets (an issued key or session key): keys are
+    // never at rest in plaintext, and whoever replays the request (same key and body) does not receive them.
+    after: async (r) => {
+      if (!active(r) || !inner.after) return;
+      const response = r.response;
+      r.response = withoutSecrets(response);
+      try {
+        await inner.after(r as Request);
+      } finally {
+        r.response = response;
+      }
+    },
     // Only a request that acquired the record may release it: a request refused by the idempotency check
     // itself (other body, still in progress) must not delete the first request's record.
     onError: (r) =>

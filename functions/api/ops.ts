@@ -14,6 +14,7 @@ import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
 import { recipientAddress } from '../lib/notify';
 import { IndexRepository } from '../lib/repositories';
+import { executionArnOf } from '../lib/workflow';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
 import { HttpError, notFound } from './errors';
@@ -115,9 +116,7 @@ function parseCursor(raw: string, phases: number): Cursor {
   return { phase: phase as number, key: key as Record<string, unknown> };
 }
 
-function executionArn(name: string): string {
-  return config.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-}
+const executionArn = executionArnOf;
 
 async function listExecutions({
   params,

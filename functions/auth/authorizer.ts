@@ -1,7 +1,8 @@
 /**
- * HTTP API Lambda authorizer (REQUEST type, simple responses, cached by the Authorization header): resolves a
- * bearer key, by its SHA-256, to {role, companyId | assessorId}. An unknown key is passed on as anonymous so
- * the route answers 401 with the contract's error body (the role checks live in the handlers).
+ * HTTP API Lambda authorizer (REQUEST type, simple responses, no identity source and no cache: called on every
+ * request): resolves a bearer key, by its SHA-256, to {role, companyId | assessorId}. It never denies: a missing
+ * or unknown key is passed on as anonymous so the route answers 401 with the contract's error body (the role
+ * checks live in the handlers). Ops never come through here: /ops/* is IAM-authorized, and no key grants ops.
  */
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { logger } from '../lib/logger';
@@ -22,6 +23,10 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
   const record = await keys.get(hashApiKey(key));
   if (!record) {
     logger.info('unknown API key', { route: event.routeKey });
+    return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
+  }
+  if (record.role !== 'company' && record.role !== 'assessor') {
+    logger.warn('API key item with an unexpected role ignored', { role: String(record.role) });
     return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
   }
   return {

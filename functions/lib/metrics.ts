@@ -10,6 +10,9 @@
  *   gauge would need a scheduled count over the byPhase index; not built (the ops list answers that question).
  * - `Lapses`, `Cancellations` (a certificate cancelled for a missed maintenance audit): from the same events.
  * - `RemindersSent`: each reminder email sent (not event notices).
+ * - `SignalsDelivered`: outbox signals told to the workflow by the signalling function (functions/tasks/signal.ts).
+ * - `ReconcilerRepairs` (dimension `Repair`): what the reconciler had to repair — a signal left pending, an active
+ *   company without its execution (functions/tasks/reconcile.ts). Zero in a healthy system; alarmed.
  * - `CertificatesIssued` is emitted by the API when a passing audit issues one (functions/api/companies.ts);
  *   the tasks do not count it again.
  *
@@ -32,6 +35,8 @@ export const METRIC_NAMES = {
   certificatesIssued: 'CertificatesIssued',
   cancellations: 'Cancellations',
   lapses: 'Lapses',
+  signalsDelivered: 'SignalsDelivered',
+  reconcilerRepairs: 'ReconcilerRepairs',
 } as const;
 
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
@@ -69,6 +74,22 @@ export function countLifecycleEvents(events: readonly HistoryEvent[]): void {
   }
 }
 
+export function countSignalDelivered(): void {
+  metrics.addMetric(METRIC_NAMES.signalsDelivered, MetricUnit.Count, 1);
+}
+
+/** The dimension of ReconcilerRepairs: what was repaired. */
+export const REPAIR_DIMENSION = 'Repair';
+
+/** What the reconciler repairs (the values of the Repair dimension). */
+export const REPAIRS = ['pendingSignal', 'missingExecution'] as const;
+export type Repair = (typeof REPAIRS)[number];
+const repairs = new Map<Repair, number>();
+
+export function countRepair(repair: Repair, count = 1): void {
+  if (count > 0) repairs.set(repair, (repairs.get(repair) ?? 0) + count);
+}
+
 export function countReminderSent(): void {
   metrics.addMetric(METRIC_NAMES.remindersSent, MetricUnit.Count, 1);
 }
@@ -91,6 +112,15 @@ export function flushMetrics(): void {
     }
   }
   phaseEntries.clear();
+  if (publish) {
+    for (const [repair, count] of repairs) {
+      metrics
+        .singleMetric()
+        .addDimension(REPAIR_DIMENSION, repair)
+        .addMetric(METRIC_NAMES.reconcilerRepairs, MetricUnit.Count, count);
+    }
+  }
+  repairs.clear();
   if (!metrics.hasStoredMetrics()) return;
   if (publish) metrics.publishStoredMetrics();
   else metrics.clearMetrics();

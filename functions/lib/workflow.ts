@@ -19,6 +19,11 @@ import { logger } from './logger';
 import type { CompanyRepository } from './repositories/company';
 import type { StoredCompany } from './repositories/company-items';
 
+/** The ARN of the lifecycle state machine's execution `name`. */
+export function executionArnOf(name: string): string {
+  return config.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+}
+
 export async function startPhaseExecution(company: Company): Promise<void> {
   try {
     await sfn.send(

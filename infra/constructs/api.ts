@@ -65,11 +65,8 @@ export class Api extends Construct {
         'functions/api/companies.ts': {
           description:
             'API: company routes (sign-up, status, trainee, training, program, audits, withdrawal)',
-          statements: [
-            item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
-            states(['StartExecution'], props.stateMachineArn),
-            states(['SendTaskSuccess'], props.stateMachineArn),
-          ],
+          // No Step Functions: what a write owes the workflow goes out through the outbox (the table stream).
+          statements: [item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
         },
         'functions/api/certificates.ts': {
           description: 'API: public certificate verification',
@@ -80,7 +77,6 @@ export class Api extends Construct {
           statements: [
             item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
             index('byPhase'),
-            states(['StartExecution', 'SendTaskSuccess'], props.stateMachineArn),
             states(['DescribeExecution', 'GetExecutionHistory'], executionArns),
           ],
           ses: true,
@@ -147,8 +143,11 @@ export class Api extends Construct {
       this.functions[AUTHORIZER_MODULE] as NodeFunction,
       {
         responseTypes: [HttpLambdaResponseType.SIMPLE],
-        identitySource: ['$request.header.Authorization'],
-        resultsCacheTtl: Duration.minutes(5),
+        // No identity source, no cache: API Gateway calls the authorizer on every request, also one without an
+        // Authorization header (with one as identity source, API Gateway would answer that itself, with its own
+        // body, not the contract's 401), and a revoked key is refused at once (no cached "allow" for minutes).
+        identitySource: [],
+        resultsCacheTtl: Duration.seconds(0),
       },
     );
     const iamAuthorizer = new HttpIamAuthorizer();

@@ -24,6 +24,8 @@ export class Data extends Construct {
       deletionProtection: retain,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: 'expiresAt',
+      // The outbox: the signalling function reads the company items' pending signals from the stream.
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       globalSecondaryIndexes: Object.values(INDEXES).map((i: IndexSchema) => ({
         indexName: i.indexName,

@@ -46,9 +46,9 @@ export const COMPANY_OPERATIONS = {
     summary: 'Get the company status',
     description:
       "The company's phase, its next deadline, training, program, audits, certificate and history. With the " +
-      "company's own key, or the ops key.",
+      "company's own key (operations read it at GET /ops/companies/{companyId}).",
     tag: 'Companies',
-    roles: ['company', 'ops'],
+    roles: ['company'],
     status: 200,
     response: 'CompanyStatus',
     errors: KEY_ROUTE_ERRORS,
@@ -90,9 +90,9 @@ export const COMPANY_OPERATIONS = {
     operationId: 'recordExamAttempt',
     summary: 'Record a training exam attempt',
     description:
-      "Records the trainee's exam score (by an assessor, or ops). A pass moves the company to IMPLEMENTATION.",
+      "Records the trainee's exam score, with an assessor key. A pass moves the company to IMPLEMENTATION.",
     tag: 'Training',
-    roles: ['assessor', 'ops'],
+    roles: ['assessor'],
     request: 'ExamAttempt',
     idempotent: true,
     status: 201,

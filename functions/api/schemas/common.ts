@@ -116,3 +116,12 @@ export const apiKey = Type.String({
   pattern: '^secor_(company|assessor)_[A-Za-z0-9_-]{43}$',
   description: 'The API key: shown once, only its hash is stored. Send it as `Authorization: Bearer <key>`.',
 });
+/** A key in the response that issued it: absent when that response is answered again as an idempotent replay. */
+export const issuedApiKey = Type.Optional(
+  Type.String({
+    pattern: apiKey.pattern,
+    description:
+      'The API key: shown once, only its hash is stored; send it as `Authorization: Bearer <key>`. Absent when ' +
+      'the response is an idempotent replay (same Idempotency-Key and body): the key itself is kept nowhere.',
+  }),
+);

@@ -4,12 +4,12 @@ import {
   AUDIT_TYPES,
   PHASE_KEYS,
   STEPS,
-  apiKey,
   certificateNumber,
   companyId,
   contactOut,
   count,
   dateOut,
+  issuedApiKey,
   elementScores,
   emailIssue,
   maintenanceYear,
@@ -158,7 +158,7 @@ const execution = Type.Object({
 export const responseSchemas = {
   CompanyStatus: companyStatus,
   SignUpCreated: Type.Object(
-    { companyId, apiKey, phase, cycle: Type.Integer({ minimum: 1 }) },
+    { companyId, apiKey: issuedApiKey, phase, cycle: Type.Integer({ minimum: 1 }) },
     { description: 'The new company and its API key' },
   ),
   AttemptRecorded: Type.Object(
@@ -246,7 +246,7 @@ export const responseSchemas = {
   AssessorCreated: Type.Object(
     {
       assessorId: Type.String({ pattern: '^as[0-9a-f]{20}$' }),
-      apiKey,
+      apiKey: issuedApiKey,
     },
     { description: 'The new assessor and its API key' },
   ),

@@ -13,10 +13,31 @@ export interface PendingTask {
   storedAt: string;
 }
 
+/**
+ * The outbox entry on the company item: what the workflow must still be told about the last committed change.
+ * Written in the same conditional write as the change (one item: no transaction needed), cleared by whoever
+ * delivers it (the signalling function, fed by the table's stream; or the reconciler).
+ */
+export interface Signal {
+  /** Unique per write: a delivery clears only the signal it delivered. */
+  id: string;
+  /** `start` the company's execution, or `notify` the step waiting on the company. */
+  kind: 'start' | 'notify';
+  /** The execution it is for (the record's current execution when written). */
+  execution: string;
+  /** When it was written (ISO). */
+  at: string;
+}
+
+/** The value of `gsiSignal` on every item with a pending signal (the sparse byPendingSignal index). */
+export const SIGNAL_PENDING = 'PENDING';
+
 export interface StoredCompany {
   company: Company;
   version: number;
   pendingTask: PendingTask | null;
+  /** The workflow signal not yet delivered, if any. */
+  signal?: Signal | null;
   /** Names of every execution the company has had, oldest first. */
   executions?: string[];
 }
@@ -58,12 +79,38 @@ export function indexAttributes(c: Company) {
   };
 }
 
+/**
+ * The signal to leave pending after a change whose effect is `effect`, given the one still pending (if any). A
+ * pending start of the same execution is kept under a later notify: starting plans from the current record, so it
+ * covers the notify. Otherwise the newer signal replaces the older (a notify re-plans from the current record; a
+ * start names the current execution).
+ */
+export function nextSignal(
+  pending: Signal | null | undefined,
+  effect: 'start' | 'notify' | null,
+  execution: string,
+  at: string,
+  id: string,
+): Signal | null {
+  if (!effect) return pending ?? null;
+  if (effect === 'notify' && pending?.kind === 'start' && pending.execution === execution) {
+    return { ...pending, id };
+  }
+  return { id, kind: effect, execution, at };
+}
+
+/** The item attributes of a pending signal (the outbox index keys with it). */
+export function signalAttributes(signal: Signal, companyId: string) {
+  return { signal, gsiSignal: SIGNAL_PENDING, gsiSignalAt: `${signal.at}#${companyId}` };
+}
+
 export function fromItem(item: Record<string, unknown> | undefined): StoredCompany | null {
   if (!item) return null;
   return {
     company: item.record as Company,
     version: item.version as number,
     pendingTask: (item.pendingTask as PendingTask | undefined) ?? null,
+    signal: (item.signal as Signal | undefined) ?? null,
     executions: (item.executions as string[] | undefined) ?? [],
   };
 }

@@ -1,10 +1,13 @@
 /**
  * The company repository: one item per company (`COMPANY#<id>` / `PROFILE`) holding the domain record, a
- * version for optimistic concurrency, the index attributes, and the task token of the workflow step waiting on
- * the company. Every write is conditional: nothing is lost to a concurrent writer.
+ * version for optimistic concurrency, the index attributes, the task token of the workflow step waiting on the
+ * company, and the outbox: the workflow signal its last change still owes (written in the same conditional
+ * write as the change, so a committed change is never without it). Every write is conditional: nothing is lost
+ * to a concurrent writer.
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Certificate, Company, Decision } from '../../../domain';
 import { dynamo } from '../aws';
 import { config } from '../env';
@@ -14,7 +17,11 @@ import {
   fromItem,
   indexAttributes,
   legalNameKey,
+  nextSignal,
   type PendingTask,
+  type Signal,
+  SIGNAL_PENDING,
+  signalAttributes,
   type StoredCompany,
 } from './company-items';
 import { ConflictError, NotFoundError } from './errors';
@@ -48,6 +55,14 @@ export class CompanyRepository {
     extraItems: Record<string, unknown>[] = [],
     now = Date.now(),
   ): Promise<StoredCompany> {
+    // The new company's execution is started after the commit, from the outbox (see Signal).
+    const signal: Signal = {
+      id: randomUUID(),
+      kind: 'start',
+      execution: company.execution.name,
+      // When the company registered (the caller's clock), as every later signal is stamped.
+      at: company.history.at(-1)?.at ?? new Date(now).toISOString(),
+    };
     const claimKey = {
       PK: legalNameKey(company.region, company.legalName),
       SK: 'UNIQUE',
@@ -98,16 +113,31 @@ export class CompanyRepository {
           record: company,
           version: 1,
           executions: [company.execution.name],
+          ...signalAttributes(signal, company.companyId),
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
-    return { company, version: 1, pendingTask: null, executions: [company.execution.name] };
+    return { company, version: 1, pendingTask: null, signal, executions: [company.execution.name] };
   }
 
-  /** Writes a decision's record if the stored version is still `expectedVersion`; else ConflictError. */
-  async save(expectedVersion: number, company: Company, previousExecution?: string): Promise<StoredCompany> {
-    const attrs = { ...indexAttributes(company), record: company, version: expectedVersion + 1 };
+  /**
+   * Writes a decision's record if the stored version is still `expectedVersion`; else ConflictError. With a
+   * `signal`, the outbox entry is written in the same write (the change and what the workflow must be told
+   * commit together).
+   */
+  async save(
+    expectedVersion: number,
+    company: Company,
+    previousExecution?: string,
+    signal?: Signal | null,
+  ): Promise<StoredCompany> {
+    const attrs = {
+      ...indexAttributes(company),
+      record: company,
+      version: expectedVersion + 1,
+      ...(signal ? signalAttributes(signal, company.companyId) : {}),
+    };
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
@@ -149,27 +179,73 @@ export class CompanyRepository {
 
   /**
    * Load → decide → save, retried on a concurrent change (optimistic concurrency). `decide` returns null when
-   * there is nothing to write. Returns the stored result and the decision that produced it.
+   * there is nothing to write. With `outbox`, the decision's workflow effect is written as the outbox signal in
+   * the same write (stamped with `outbox.now()`). Returns the stored result and the decision that produced it.
    */
   async mutate(
     companyId: string,
     decide: (stored: StoredCompany) => Decision | null,
     attempts = 5,
+    outbox?: { now: () => string },
   ): Promise<{ stored: StoredCompany; decision: Decision | null }> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.load(companyId);
       if (!stored) throw new NotFoundError(`company ${companyId} not found`);
       const decision = decide(stored);
       if (!decision) return { stored, decision };
+      // A change from outside the workflow (the API) owes the workflow its effect: the outbox signal, written
+      // with it. The workflow's own changes owe nothing (it routes on their plan itself).
+      const effect = outbox ? decision.workflow : null;
+      const signal =
+        outbox && effect
+          ? nextSignal(stored.signal, effect, decision.company.execution.name, outbox.now(), randomUUID())
+          : null;
       try {
         return {
-          stored: await this.save(stored.version, decision.company, stored.company.execution.name),
+          stored: await this.save(stored.version, decision.company, stored.company.execution.name, signal),
           decision,
         };
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= attempts) throw e;
       }
     }
+  }
+
+  /**
+   * Clears the outbox entry `signalId` once delivered; false when it is no longer the pending one (a later change
+   * replaced it: its own delivery follows) or none is pending.
+   */
+  async clearSignal(companyId: string, signalId: string): Promise<boolean> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: companyKey(companyId),
+          UpdateExpression: 'REMOVE #signal, gsiSignal, gsiSignalAt',
+          ConditionExpression: '#signal.id = :id',
+          ExpressionAttributeNames: { '#signal': 'signal' },
+          ExpressionAttributeValues: { ':id': signalId },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Pending signals written before `before` (ISO), oldest first (the sparse byPendingSignal index). */
+  async pendingSignals(before: string, limit: number): Promise<{ companyId: string; signal: Signal }[]> {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byPendingSignal',
+        KeyConditionExpression: 'gsiSignal = :pending AND gsiSignalAt < :before',
+        ExpressionAttributeValues: { ':pending': SIGNAL_PENDING, ':before': before },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => ({ companyId: i.companyId as string, signal: i.signal as Signal }));
   }
 
   /** Stores the waiting workflow task's token, if the record is still at `expectedVersion`. */

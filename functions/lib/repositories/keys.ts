@@ -4,7 +4,7 @@ import { dynamo } from '../aws';
 import { config } from '../env';
 
 export interface KeyRecord {
-  role: 'company' | 'assessor' | 'ops';
+  role: 'company' | 'assessor';
   companyId?: string;
   assessorId?: string;
 }

@@ -5,6 +5,7 @@
  * - Lambda Errors ≥ 1, per function (5 min);
  * - API 5xx ≥ 1 (5 min);
  * - DynamoDB throttled requests ≥ 1 (all operations the functions use, 5 min);
+ * - outbox: a signal in the dead-letter queue ≥ 1 (5 min); reconciler repairs ≥ 5 (1 h);
  * - SES account reputation: bounce rate ≥ 4 % and complaint rate ≥ 0.08 % (1 h maximum).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -12,7 +13,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../../functions/lib/metrics';
+import {
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  REPAIR_DIMENSION,
+  REPAIRS,
+} from '../../../functions/lib/metrics';
 import { STATES } from '../../../workflows/lifecycle';
 import type { MonitoringProps } from './props';
 
@@ -31,6 +38,9 @@ const TABLE_OPERATIONS = [
  */
 export const SES_BOUNCE_RATE_ALARM = 0.04;
 export const SES_COMPLAINT_RATE_ALARM = 0.0008;
+
+/** Reconciler repairs in an hour that alarm: a few are a blip (a throttled burst), more are a broken outbox. */
+export const RECONCILER_REPAIRS_ALARM = 5;
 
 /** The custom metric the LifecycleFailed metric filter writes. */
 export const LIFECYCLE_FAILED_METRIC = 'LifecycleFailedStateEntered';
@@ -145,6 +155,47 @@ export function createAlarms(
     api5xx,
     1,
     'The HTTP API answered 5xx: every 5xx is a defect or an outage (the API contract has none).',
+  );
+
+  // --- the outbox ------------------------------------------------------------------------------------------
+  const deadLetters = props.signalDeadLetters.metricApproximateNumberOfMessagesVisible({
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period: FIVE_MINUTES,
+  });
+  alarm(
+    'SignalDeadLetters',
+    deadLetters,
+    1,
+    'Outbox signals the stream could not deliver after its retries are in the dead-letter queue. The reconciler ' +
+      'delivers pending signals every 5 minutes; if this persists, Step Functions is refusing them (see the ' +
+      '"outbox signal" function logs).',
+  );
+  // One series per repair kind (Powertools adds the `service` dimension), each FILLed with 0 and summed.
+  const repairsByKind = Object.fromEntries(
+    REPAIRS.map((repair) => [
+      repair.toLowerCase(),
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.reconcilerRepairs,
+        dimensionsMap: { service: METRICS_SERVICE, [REPAIR_DIMENSION]: repair },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(1),
+      }),
+    ]),
+  );
+  alarm(
+    'ReconcilerRepairs',
+    new cloudwatch.MathExpression({
+      expression: Object.keys(repairsByKind)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + '),
+      usingMetrics: repairsByKind,
+      period: Duration.hours(1),
+      label: 'reconciler repairs (all kinds)',
+    }),
+    RECONCILER_REPAIRS_ALARM,
+    `The reconciler repaired ${RECONCILER_REPAIRS_ALARM} or more companies in an hour (signals left pending, ` +
+      'executions missing): the outbox or the workflow chaining is failing; see the "outbox reconcile" logs.',
   );
 
   // --- DynamoDB ----------------------------------------------------------------------------------------

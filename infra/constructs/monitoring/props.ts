@@ -2,6 +2,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 
 /** What the monitoring watches, and whom it tells. */
@@ -13,6 +14,8 @@ export interface MonitoringProps {
   /** Every Lambda function of the stack, by the label the dashboard and the alarms show. */
   functions: Record<string, lambda.IFunction>;
   httpApi: apigw.IHttpApi;
+  /** The outbox's dead-letter queue: signals the stream's retries could not deliver. */
+  signalDeadLetters: sqs.IQueue;
   table: dynamodb.ITableV2;
   /**
    * The SES configuration set the emails go through: the dashboard shows its own reputation rates beside the

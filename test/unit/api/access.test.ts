@@ -1,10 +1,12 @@
 /**
  * Who may call what (API.md "Callers and keys"): every route against every kind of caller — no key, an unknown
  * key, a malformed Authorization header, the company's own key, another company's key, an assessor key and the
- * ops key. Denied callers get 401 UNAUTHENTICATED (no or unknown key) or 403 FORBIDDEN (valid key, not allowed
- * here), before the body is even validated; allowed callers get past authorization (checked with a body that
- * fails validation, so nothing changes, or with a read).
+ * ops key. On key routes, denied callers get 401 UNAUTHENTICATED (no or unknown key; the ops key is unknown
+ * there, as a SigV4 signature is in AWS) or 403 FORBIDDEN (valid key, not allowed here), before the body is even
+ * validated. On /ops/* (IAM), anything but the ops key gets what API Gateway answers an unsigned request. Allowed
+ * callers get past authorization (checked with a body that fails validation, so nothing changes, or a read).
  */
+import { IAM_FORBIDDEN } from '../../../local/api-gateway';
 import { auditBody, expectError, newAssessor, NOW, signUp, type TestCompany } from './helpers';
 import { startApi, type ApiFixture } from './setup';
 
@@ -64,7 +66,7 @@ const ROWS: Row[] = [
     route: 'GET /companies/{companyId}',
     method: 'GET',
     path: companyPath(),
-    allowed: { own: 200, ops: 200 },
+    allowed: { own: 200 },
   },
   {
     route: 'PUT /companies/{companyId}/trainee',
@@ -85,7 +87,7 @@ const ROWS: Row[] = [
     method: 'POST',
     path: companyPath('/training/attempts'),
     body: INVALID,
-    allowed: { assessor: 400, ops: 400 },
+    allowed: { assessor: 400 },
   },
   {
     route: 'POST /companies/{companyId}/program',
@@ -173,7 +175,9 @@ describe.each(ROWS)('$route', (row) => {
     const allowed = row.allowed[caller];
     if (allowed !== undefined) {
       expect(res.status).toBe(allowed);
-    } else if (caller === 'none' || caller === 'unknown' || caller === 'malformed') {
+    } else if (row.route.startsWith('GET /ops') || row.route.startsWith('POST /ops')) {
+      expect({ status: res.status, body: res.raw }).toEqual({ status: 403, body: IAM_FORBIDDEN.body });
+    } else if (caller === 'none' || caller === 'unknown' || caller === 'malformed' || caller === 'ops') {
       const error = expectError(res, 401, 'UNAUTHENTICATED');
       expect(error.message).toMatch(/Bearer/);
     } else {

@@ -280,7 +280,7 @@ export interface CompanyStatus {
 export const statusOf = (res: ApiResponse): CompanyStatus => res.body as unknown as CompanyStatus;
 
 export async function getStatus(api: ApiFixture, companyId: string): Promise<CompanyStatus> {
-  const res = await api.call('GET', `/companies/${companyId}`, { key: api.opsKey });
+  const res = await api.call('GET', `/ops/companies/${companyId}`, { key: api.opsKey });
   if (res.status !== 200) throw new Error(`status: ${res.status} ${res.raw}`);
   return statusOf(res);
 }

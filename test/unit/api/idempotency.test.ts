@@ -61,21 +61,23 @@ async function listedNamed(legalName: string): Promise<string[]> {
 }
 
 describe('replay', () => {
-  test('POST /companies: same key and body → the same 201 (same companyId and apiKey), one company, one execution', async () => {
+  test('POST /companies: same key and body → the same 201 without the key (kept nowhere), one company, one execution', async () => {
     const body = signUpBody();
     const first = await api.call('POST', '/companies', { body, headers: idem('signup-1') });
     const second = await api.call('POST', '/companies', { body, headers: idem('signup-1') });
     expect(first.status).toBe(201);
+    expect(first.body.apiKey).toMatch(/^secor_company_/);
     expect(second.status).toBe(201);
-    expect(second.body).toEqual(first.body);
+    const { apiKey, ...rest } = first.body;
+    expect(second.body).toEqual(rest);
+    expect(second.headers['idempotent-replay']).toBe('true');
     const companyId = first.body.companyId as string;
     expect(await companiesNamed(body.legalName)).toHaveLength(1);
     expect(await listedNamed(body.legalName)).toEqual([companyId]);
     expect(startsOf(companyId)).toHaveLength(1);
-    // The replayed key is the working key.
-    expect(
-      (await api.call('GET', `/companies/${companyId}`, { key: second.body.apiKey as string })).status,
-    ).toBe(200);
+    // The key answered first is the working key, and it is in no item of the table (idempotency record included).
+    expect((await api.call('GET', `/companies/${companyId}`, { key: apiKey as string })).status).toBe(200);
+    expect(JSON.stringify(await api.scan())).not.toContain(apiKey as string);
   });
 
   test('same key, another body → 409 CONFLICT, and the other body is not acted on', async () => {
@@ -162,7 +164,7 @@ describe('replay', () => {
     expect(Number(m.slice(-6))).toBe(Number(n.slice(-6)) + 1);
   });
 
-  test('POST /ops/assessors replay: the same assessor and key, issued once', async () => {
+  test('POST /ops/assessors replay: the same assessor, issued once, its key answered only the first time', async () => {
     const body = { name: 'Replay Assessor', email: 'replay@assessors.example' };
     const first = await api.call('POST', '/ops/assessors', {
       key: api.opsKey,
@@ -175,9 +177,10 @@ describe('replay', () => {
       headers: idem('assessor-1'),
     });
     expect(first.status).toBe(201);
-    expect(replay.body).toEqual(first.body);
-    const keys = (await api.scan()).filter((i) => i.assessorId === first.body.assessorId);
-    expect(keys).toHaveLength(1);
+    expect(replay.body).toEqual({ assessorId: first.body.assessorId });
+    const items = await api.scan();
+    expect(items.filter((i) => i.assessorId === first.body.assessorId && i.SK === 'KEY')).toHaveLength(1);
+    expect(JSON.stringify(items)).not.toContain(first.body.apiKey as string);
   });
 
   test('withdrawal replay: 200 twice with the same status, where a second withdrawal would be WRONG_PHASE', async () => {
@@ -291,8 +294,10 @@ describe('50 concurrent identical sign-ups', () => {
     expect(responses.filter((r) => r.status >= 500)).toEqual([]);
     const created = responses.filter((r) => r.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
-    const first = created[0]?.body;
-    for (const r of created) expect(r.body).toEqual(first);
+    // One of them is the first response, with the key; the replays carry the same body without it.
+    const first = withoutKey(created[0]?.body);
+    for (const r of created) expect(withoutKey(r.body)).toEqual(first);
+    expect(created.filter((r) => r.body.apiKey !== undefined)).toHaveLength(1);
     for (const r of responses.filter((x) => x.status !== 201)) expectError(r, 409, 'CONFLICT');
     const companyId = first?.companyId as string;
     expect((await companiesNamed(body.legalName)).map((i) => i.companyId)).toEqual([companyId]);
@@ -304,6 +309,7 @@ describe('50 concurrent identical sign-ups', () => {
       expect(r.status).toBe(201);
       expect(r.body).toEqual(first);
     }
+    expect(JSON.stringify(await api.scan())).not.toMatch(/secor_company_/);
     expect((await companiesNamed(body.legalName)).map((i) => i.companyId)).toEqual([companyId]);
     expect(startsOf(companyId)).toHaveLength(1);
   });
@@ -322,3 +328,10 @@ describe('50 concurrent identical sign-ups', () => {
     }
   });
 });
+
+/** A sign-up's body as a replay answers it: without the key, which is answered once and kept nowhere. */
+function withoutKey(body: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!body) return body;
+  const { apiKey: _key, ...rest } = body;
+  return rest;
+}

@@ -82,7 +82,7 @@ describe('one company, sign-up to withdrawal', () => {
       certificate: null,
       history: [{ at: NOW, type: 'REGISTERED', by: 'public' }],
     });
-    const asOps = await api.call('GET', `/companies/${c.companyId}`, { key: api.opsKey });
+    const asOps = await api.call('GET', `/ops/companies/${c.companyId}`, { key: api.opsKey });
     expect(asOps.status).toBe(200);
     expect(asOps.body).toEqual(res.body);
   });

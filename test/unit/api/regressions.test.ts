@@ -6,7 +6,7 @@
  * API.md: "No input produces a 5xx; a 5xx is a bug." and "the same key and body within 24 h return the first
  * response without acting twice".
  */
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HISTORY_MAX_EVENTS } from '../../../domain';
 import {
   auditBody,
@@ -106,7 +106,6 @@ describe('5xx on bad input', () => {
   // 2048-byte partition key: GetItem fails with ValidationException → 500 on every route that loads the company
   // for an ops or assessor key. Expected: 404 NOT_FOUND (no such company) or 400.
   test.each([
-    ['GET', '/companies/{id}', 'ops', undefined],
     ['GET', '/ops/companies/{id}', 'ops', undefined],
     ['GET', '/ops/companies/{id}/executions', 'ops', undefined],
     ['POST', '/ops/companies/{id}/reminders', 'ops', {}],
@@ -291,19 +290,16 @@ describe('idempotency records deleted by rejected requests', () => {
   test('a duplicate rejected as "in progress" does not release the lock: the next retry does not act', async () => {
     const c = await signUp(api);
     await designateTrainee(api, c);
-    // The first request is slow: it waits on Step Functions (SendTaskSuccess for the waiting task) for 300 ms.
-    const stored = await api.repo.load(c.companyId);
-    if (!stored) throw new Error('no company');
-    await api.repo.storeTaskToken(c.companyId, stored.version, {
-      token: 'bug10-slow',
-      executionName: stored.company.execution.name,
-      executionStartedAt: NOW,
-      iteration: 0,
-      storedAt: NOW,
+    // The first request is slow: its conditional write takes 300 ms.
+    const { CompanyRepository } = await import('../../../functions/lib/repositories');
+    const save = CompanyRepository.prototype.save;
+    const slow = jest.spyOn(CompanyRepository.prototype, 'save').mockImplementationOnce(async function (
+      this: InstanceType<typeof CompanyRepository>,
+      ...args: Parameters<typeof save>
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return save.apply(this, args);
     });
-    api.sfn
-      .on(SendTaskSuccessCommand, { taskToken: 'bug10-slow' })
-      .callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 300)));
     const send = () =>
       api.call('POST', `/companies/${c.companyId}/training/attempts`, {
         key: assessorKey,
@@ -316,6 +312,7 @@ describe('idempotency records deleted by rejected requests', () => {
     const third = await send(); // observed: 201 {attemptNumber: 2}
     expect(third.status).toBe(409);
     expect((await first).status).toBe(201);
+    slow.mockRestore();
     expect((await getStatus(api, c.companyId)).training.attempts).toHaveLength(1); // observed: 2
   });
 
@@ -334,13 +331,68 @@ describe('idempotency records deleted by rejected requests', () => {
       const created = responses.find((r) => r.status === 201);
       const retry = await api.call('POST', '/companies', { body, headers });
       expect(retry.status).toBe(201);
-      expect(retry.body).toEqual(created?.body);
+      const { apiKey: _key, ...keyless } = created?.body ?? {};
+      expect(retry.body).toEqual(keyless); // a replay: the same body, without the key (answered once)
     }
   });
 });
 
-describe('a passing audit whose workflow call fails after the record is saved', () => {
-  test('the certificate still verifies (its lookup item is written before the record)', async () => {
+describe('no bearer key grants ops (IAM only, in AWS and locally)', () => {
+  // Observed before: the authorizer passed `role` from the key item on, and functions/api/http.ts took
+  // `role: 'ops'` from it, so in AWS any APIKEY# item with role ops granted ops on every route.
+  test('a key item with role ops is an unknown key on company routes and gets 403 on /ops/*', async () => {
+    const { hashApiKey, newApiKey } = await import('../../../functions/api/principal');
+    const forged = newApiKey('ops');
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamo } = await import('../../../functions/lib/aws');
+    await dynamo.send(
+      new PutCommand({
+        TableName: api.table,
+        Item: { PK: `APIKEY#${hashApiKey(forged)}`, SK: 'KEY', role: 'ops' },
+      }),
+    );
+    const c = await signUp(api, { legalName: uniqueName('Forged Ops') });
+    const read = await api.call('GET', `/companies/${c.companyId}`, { key: forged });
+    expectError(read, 401, 'UNAUTHENTICATED');
+    const attempt = await api.call('POST', `/companies/${c.companyId}/training/attempts`, {
+      key: forged,
+      body: { score: 90 },
+    });
+    expectError(attempt, 401, 'UNAUTHENTICATED');
+    const ops = await api.call('GET', '/ops/companies', { key: forged });
+    expect({ status: ops.status, body: ops.body }).toEqual({ status: 403, body: { message: 'Forbidden' } });
+  });
+
+  test('the ops key itself works on /ops/* only (it stands in for a SigV4 signature there)', async () => {
+    const c = await signUp(api, { legalName: uniqueName('Ops Key Scope') });
+    expect((await api.call('GET', `/ops/companies/${c.companyId}`, { key: api.opsKey })).status).toBe(200);
+    const read = await api.call('GET', `/companies/${c.companyId}`, { key: api.opsKey });
+    expectError(read, 401, 'UNAUTHENTICATED');
+    // It is not a key item: the table holds nothing that could grant ops.
+    const { hashApiKey } = await import('../../../functions/api/principal');
+    const items = await api.scan();
+    expect(items.filter((i) => i.PK === `APIKEY#${hashApiKey(api.opsKey)}`)).toEqual([]);
+  });
+});
+
+// Defect 2 — a committed write answered 500 when Step Functions failed after it, Powertools then released the
+// idempotency record, and the client's retry acted again (a second exam attempt of the 3 allowed; a sign-up
+// retried got 409 for a company that never got its execution). Now the write carries its outbox signal, the
+// answer is 2xx, and the signal is delivered after the commit — by the stream, or by the reconciler.
+describe('a committed write answers 2xx whatever Step Functions does (the outbox)', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  const later = (minutes: number) => () => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
+  const reconcile = async (minutes: number) => {
+    const { handler } = await import('../../../functions/tasks/reconcile');
+    return handler({ sweep: 'signals' }, later(minutes));
+  };
+
+  afterEach(() => {
+    api.sfn.on(SendTaskSuccessCommand).resolves({});
+    api.sfn.on(StartExecutionCommand).resolves({});
+  });
+
+  test('a passing certification audit with SendTaskSuccess throttled → 201, the certificate verifies, the step is told later', async () => {
     const c = await signUp(api, { legalName: uniqueName('Verify After Failure') });
     await submitProgram(api, c, assessorKey);
     const stored = await api.repo.load(c.companyId);
@@ -352,20 +404,89 @@ describe('a passing audit whose workflow call fails after the record is saved', 
       iteration: 1,
       storedAt: NOW,
     });
-    api.sfn
-      .on(SendTaskSuccessCommand, { taskToken: 'cert-throttled' })
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    api.sfn.on(SendTaskSuccessCommand, { taskToken: 'cert-throttled' }).rejects(throttled());
 
     const res = await api.call('POST', `/companies/${c.companyId}/audits`, {
       key: assessorKey,
       body: auditBody('certification'),
     });
 
-    expect(res.status).toBe(500); // the workflow was not told (it re-reads the record when it next wakes)
-    const certificate = (await api.repo.load(c.companyId))?.company.certificate;
+    expect(res.status).toBe(201); // observed before: 500
+    const after = await api.repo.load(c.companyId);
+    const certificate = after?.company.certificate;
     expect(certificate?.certificateNumber).toMatch(/^SECOR-AB-\d{4}-\d{6}$/);
     const verify = await api.call('GET', `/certificates/${certificate?.certificateNumber}`);
-    expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ status: 'valid', certificateNumber: certificate?.certificateNumber });
+    expect(after?.signal).toMatchObject({ kind: 'notify' }); // still owed to the workflow
+
+    // Each failed delivery left it pending; the stream's next retry, once Step Functions answers, delivers it.
+    const tried = api.sfn.commandCalls(SendTaskSuccessCommand, { taskToken: 'cert-throttled' }).length;
+    expect(tried).toBeGreaterThanOrEqual(1);
+    api.sfn.on(SendTaskSuccessCommand, { taskToken: 'cert-throttled' }).resolves({});
+    expect(await api.outbox.drain()).toBe(1);
+    expect(api.sfn.commandCalls(SendTaskSuccessCommand, { taskToken: 'cert-throttled' })).toHaveLength(
+      tried + 1,
+    );
+    expect((await api.repo.load(c.companyId))?.signal).toBeNull();
+    expect(await api.outbox.drain()).toBe(0); // delivered once: nothing left
+  });
+
+  test('an exam attempt with SendTaskSuccess throttled → 201, and its retry replays it: one attempt recorded', async () => {
+    const c = await signUp(api, { legalName: uniqueName('Throttled Attempt') });
+    await designateTrainee(api, c);
+    const stored = await api.repo.load(c.companyId);
+    if (!stored) throw new Error('no company');
+    await api.repo.storeTaskToken(c.companyId, stored.version, {
+      token: 'attempt-throttled',
+      executionName: stored.company.execution.name,
+      executionStartedAt: NOW,
+      iteration: 0,
+      storedAt: NOW,
+    });
+    api.sfn.on(SendTaskSuccessCommand, { taskToken: 'attempt-throttled' }).rejects(throttled());
+    const send = () =>
+      api.call('POST', `/companies/${c.companyId}/training/attempts`, {
+        key: assessorKey,
+        body: { score: 60 },
+        headers: { 'Idempotency-Key': 'throttled-attempt' },
+      });
+
+    const first = await send();
+    const retry = await send();
+
+    expect(first.status).toBe(201); // observed before: 500
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect((await getStatus(api, c.companyId)).training.attempts).toHaveLength(1); // observed before: 2
+  });
+
+  test('a sign-up whose StartExecution fails → 201; its retry replays the 201 (not 409); the reconciler starts it', async () => {
+    api.sfn.on(StartExecutionCommand).rejects(throttled());
+    const body = signUpBody({ legalName: uniqueName('Unstarted') });
+    const headers = { 'Idempotency-Key': 'unstarted-signup' };
+
+    const first = await api.call('POST', '/companies', { body, headers });
+    const retry = await api.call('POST', '/companies', { body, headers });
+
+    expect(first.status).toBe(201); // observed before: 500, then 409 on the retry
+    expect(retry.status).toBe(201);
+    const companyId = first.body.companyId as string;
+    expect(retry.body.companyId).toBe(companyId);
+    const pending = await api.repo.load(companyId);
+    expect(pending?.signal).toMatchObject({ kind: 'start', execution: pending?.company.execution.name });
+
+    // Still throttled: the reconciler's repair fails and is counted as such; the signal stays pending.
+    expect(await reconcile(6)).toMatchObject({ sweep: 'signals', repaired: 0, failed: 1 });
+    api.sfn.on(StartExecutionCommand).resolves({});
+    // Not yet stale (written < 5 minutes ago): left to the stream.
+    expect((await reconcile(4)).checked).toBe(0);
+    const repaired = await reconcile(6);
+    expect(repaired).toMatchObject({ repaired: 1, failed: 0 });
+    const started = api.sfn
+      .commandCalls(StartExecutionCommand)
+      .filter((call) => call.args[0].input.name === pending?.company.execution.name);
+    expect(started.length).toBeGreaterThanOrEqual(1);
+    expect((await api.repo.load(companyId))?.signal).toBeNull();
+    expect((await reconcile(7)).checked).toBe(0); // nothing left to repair
   });
 });

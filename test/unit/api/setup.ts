@@ -4,6 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { AUTHORIZER_MODULE, LocalApiGateway, type LocalRequest } from '../../../local/api-gateway';
+import { LocalOutboxStream, type StreamHandler } from '../../../local/outbox';
 import { ensureTable, startDynamo, type LocalDynamo } from '../../../local/services/dynamodb';
 import type { CompanyRepository, KeyRepository } from '../../../functions/lib/repositories';
 import { contractProblem } from './contract-check';
@@ -45,6 +46,14 @@ export interface ApiFixture {
    * ops.ts, and certificates.ts's own `clock`) to a fixed instant; `null` restores the system clock.
    */
   setNow(iso: string | null): void;
+  /**
+   * The outbox's stream: after each call the fixture feeds the pending signals to the signalling function
+   * (functions/tasks/signal.ts), as the table's stream would, before the call returns (unless `autoDeliver` is
+   * off, to look at what is pending).
+   */
+  outbox: LocalOutboxStream;
+  /** Whether each call delivers the outbox before returning (default true). */
+  autoDeliver: boolean;
   /** Every item of the table (a Scan): to check what was, or was not, written. */
   scan(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -109,19 +118,24 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
       },
     };
   };
-  const gateway = new LocalApiGateway(load);
-  // The ops key (IAM in AWS): registered like any key, with role ops.
-  const { hashApiKey, newApiKey } = await import('../../../functions/api/principal');
+  // The ops key stands in for IAM on /ops/*, checked by the gateway (it is not a key item).
+  const { newApiKey } = await import('../../../functions/api/principal');
+  const opsKey = newApiKey('ops');
+  const gateway = new LocalApiGateway(load, { opsKey });
   const repository = await import('../../../functions/lib/repositories');
   const keys = new repository.KeyRepository(table);
-  const opsKey = newApiKey('ops');
-  await keys.put(hashApiKey(opsKey), { role: 'ops' });
   const service = await import('../../../functions/api/company-service');
   const certificates = await import('../../../functions/api/certificates');
   const systemNow = service.clock.now;
   const aws = await import('../../../functions/lib/aws');
+  const outbox = new LocalOutboxStream(table, async () => {
+    const signal = (await import(path.join(ROOT, 'functions/tasks/signal.ts'))) as { handler: StreamHandler };
+    return signal.handler;
+  });
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-  return {
+  const fixture: ApiFixture = {
+    outbox,
+    autoDeliver: true,
     sfn,
     ses,
     opsKey,
@@ -159,6 +173,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
             : {}),
       };
       const res = await gateway.invoke(req);
+      if (fixture.autoDeliver) await outbox.drain();
       const problem = contractProblem(method, p, res.statusCode, res.body);
       if (problem) throw new Error(`the response does not match the API contract: ${problem}`);
       return {
@@ -173,7 +188,9 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
       certificates.clock.now = systemNow;
       sfn.restore();
       ses.restore();
+      outbox.close();
       await dynamo.close();
     },
   };
+  return fixture;
 }

@@ -67,7 +67,20 @@ describe('CompanyRepository.create', () => {
 
     const stored = await repo.create(company, [key], NOW);
 
-    expect(stored).toEqual({ company, version: 1, pendingTask: null, executions: ['co-1-c1-REGISTRATION'] });
+    // The company item carries the outbox signal that starts its execution after the commit.
+    const signal = {
+      id: expect.any(String),
+      kind: 'start',
+      execution: 'co-1-c1-REGISTRATION',
+      at: company.history.at(-1)?.at,
+    };
+    expect(stored).toEqual({
+      company,
+      version: 1,
+      pendingTask: null,
+      signal,
+      executions: ['co-1-c1-REGISTRATION'],
+    });
     expect(world.journal).toEqual([`Put ${CLAIM}`, 'Put APIKEY#hash-1|KEY', 'Put COMPANY#co-1|PROFILE']);
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts[0]).toEqual({
@@ -98,6 +111,9 @@ describe('CompanyRepository.create', () => {
         nextDueOn: '2027-07-10',
         gsiPhase: 'REGISTERED',
         gsiDue: '2027-07-10#co-1',
+        signal,
+        gsiSignal: 'PENDING',
+        gsiSignalAt: `${company.history.at(-1)?.at}#co-1`,
         record: company,
         version: 1,
         executions: ['co-1-c1-REGISTRATION'],

@@ -39,11 +39,11 @@ describe('KeyRepository', () => {
 
   test('a hash that exists already is refused (no key is overwritten)', async () => {
     const keys = new KeyRepository();
-    await keys.put('abc123', { role: 'ops' });
+    await keys.put('abc123', { role: 'assessor', assessorId: 'aud-9' });
 
     await expect(keys.put('abc123', { role: 'company', companyId: 'co-2' })).rejects.toBeInstanceOf(
       ConditionalCheckFailedException,
     );
-    await expect(keys.get('abc123')).resolves.toEqual({ role: 'ops' });
+    await expect(keys.get('abc123')).resolves.toEqual({ role: 'assessor', assessorId: 'aud-9' });
   });
 });

@@ -38,6 +38,20 @@ interface VirtualTimer {
 
 let offset = 0;
 let installed = false;
+/**
+ * The clock as the runtime's function workers read it (local/lambda/worker.ts): [offset, saved bound], kept up to
+ * date here. A worker never reads a time past the saved bound, so it cannot write one a crash would undo.
+ */
+const shared = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
+shared[1] = Number.POSITIVE_INFINITY;
+const publish = () => {
+  shared[0] = offset;
+  shared[1] = save ? persisted : Number.POSITIVE_INFINITY;
+};
+/** The shared [offset, bound] buffer the function workers read the virtual clock from. */
+export function sharedClock(): SharedArrayBuffer {
+  return shared.buffer as SharedArrayBuffer;
+}
 const timers = new Map<NodeJS.Timeout, VirtualTimer>();
 const busyChecks: (() => boolean)[] = [];
 
@@ -58,6 +72,7 @@ function persistUpTo(now: number, lead = PERSIST_LEAD_MS): void {
   try {
     save(now + lead);
     persisted = now + lead;
+    publish();
   } catch (e) {
     // Not saved (disk full?): tried again at the next read; the process keeps running.
     process.stderr.write(`[secor] could not save the virtual clock: ${(e as Error).message}\n`);
@@ -79,6 +94,7 @@ export const virtualNow = (): number => {
 export function persistClock(saveFn: ((now: number) => void) | null): void {
   save = saveFn ?? undefined;
   persisted = -Infinity;
+  publish();
   if (save) persistUpTo(realNow() + offset);
 }
 
@@ -92,6 +108,7 @@ export function saveClockNow(): string {
     try {
       save(now);
       persisted = now;
+      publish();
     } finally {
       saving = false;
     }
@@ -179,6 +196,7 @@ function fromStepFunctionsEngine(): boolean {
 /** Makes this process's clock virtual. Idempotent. `startAt` sets the virtual now (ISO), if given. */
 export function installVirtualClock(startAt?: string): void {
   if (startAt) offset = Date.parse(startAt) - realNow();
+  publish();
   if (installed) return;
   installed = true;
   class VirtualDate extends RealDate {
@@ -251,6 +269,7 @@ async function runUntil(target: number): Promise<number> {
     const next = earliestDue(target);
     if (!next) break;
     if (next.due > virtualNow()) offset += next.due - virtualNow();
+    publish();
     // Saved before anything runs at the new time: nothing it records can be later than the saved clock.
     persistUpTo(virtualNow());
     timers.delete(next.handle);
@@ -259,6 +278,7 @@ async function runUntil(target: number): Promise<number> {
     fired += 1;
   }
   if (target > virtualNow()) offset += target - virtualNow();
+  publish();
   return fired;
 }
 

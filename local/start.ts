@@ -35,6 +35,8 @@ export interface Runtime {
   sfnUrl: string;
   opsKey: string;
   dataDir: string;
+  /** The template's Lambda functions, each in its own worker (local/lambda/runtime.ts). */
+  functions: import('./lambda/runtime').LocalLambda;
   /** The local Step Functions counters (executions started, state transitions, Lambda task invocations). */
   stats(): {
     executionsStarted: number;
@@ -77,7 +79,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
   log(options.quiet, `SES outbox at ${sesUrl} (GET /store)`);
 
-  // 4. The environment the handlers read, exactly as the CDK stack sets it in AWS, plus local endpoints.
+  // 4. This process's own environment (the runtime's repositories and clients). The functions do not see it: each
+  // runs in its own worker with the template's environment (9).
   const { synthesizeLifecycle } = await import('./synthesized');
   const lifecycle = synthesizeLifecycle();
   Object.assign(process.env, {
@@ -96,9 +99,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
   });
 
-  // 5. Step Functions: the synthesized definition, its tasks running the real handler modules.
+  // 5. Step Functions: the synthesized definition, its tasks running the template's functions (below).
   const { LocalStepFunctions } = await import('./stepfunctions');
-  const load = (module: string) => import(path.join(ROOT, module)) as Promise<Record<string, unknown>>;
+  const { LocalLambda } = await import('./lambda/runtime');
+  // Set up once the API's URL is known (9): the functions' environments name it.
+  const functionsRef: { current?: InstanceType<typeof LocalLambda> } = {};
+  const load = (module: string) => {
+    if (!functionsRef.current) throw new Error(`${module} invoked before the functions were set up`);
+    return functionsRef.current.load(module);
+  };
   const sfn = new LocalStepFunctions({
     lifecycle,
     load,
@@ -120,44 +129,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const opsKey = existsSync(opsKeyFile) ? readFileSync(opsKeyFile, 'utf8').trim() : newApiKey('ops');
   if (!existsSync(opsKeyFile)) writeFileSync(opsKeyFile, opsKey + '\n', { mode: 0o600 });
 
-  // 7. Resume: every company in an active phase gets its phase's execution (re)started under its name.
-  const { isActivePhase, phaseInput } = await import('../domain');
-  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { dynamo: doc } = await import('../functions/lib/aws');
-  let resumed = 0;
-  let lastKey: Record<string, unknown> | undefined;
-  const repo = new CompanyRepository(TABLE_NAME);
-  do {
-    const page = await doc.send(
-      new ScanCommand({
-        TableName: TABLE_NAME,
-        FilterExpression: 'SK = :profile AND begins_with(PK, :company)',
-        ExpressionAttributeValues: { ':profile': 'PROFILE', ':company': 'COMPANY#' },
-        ProjectionExpression: 'companyId',
-        ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const stored = await repo.load(String(item.companyId));
-      if (!stored || !isActivePhase(stored.company.phase)) continue;
-      sfn.forgetInterrupted(stored.company.execution.name);
-      try {
-        sfn.startExecution(
-          lifecycle.stateMachineArn,
-          stored.company.execution.name,
-          JSON.stringify(phaseInput(stored.company)),
-        );
-        resumed += 1;
-      } catch {
-        // already running (or finished) under that name: nothing to resume
-      }
-    }
-    lastKey = page.LastEvaluatedKey;
-  } while (lastKey);
-  if (resumed)
-    log(options.quiet, `resumed ${resumed} compan${resumed === 1 ? 'y' : 'ies'} in their current phase`);
-
-  // 8. The outbox's stream (dynalite has none): the signalling function fed the pending signals' items after
+  // 7. The outbox's stream (dynalite has none): the signalling function fed the pending signals' items after
   // every API request and every few seconds, as the table's stream feeds it in AWS. And the reconciler, run on
   // the virtual clock: its signals sweep after every clock move and every minute, its executions sweep at most
   // once a virtual day (EventBridge Scheduler in AWS: every 5 minutes, and daily).
@@ -205,9 +177,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }, 2_000);
     background.unref();
   };
-  heartbeat();
 
-  // 9. The HTTP API and the virtual clock routes.
+  // 8. The HTTP API and the virtual clock routes.
   const { LocalApiGateway } = await import('./api-gateway');
   const gateway = new LocalApiGateway(load, { opsKey });
   let requests = 0;
@@ -287,6 +258,85 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.PUBLIC_API_URL = apiUrl;
+
+  // 9. The functions: each Lambda function of the template in its own worker thread, with only its own
+  // environment (the template's variables, resolved to the local resources) plus what Lambda provides.
+  const resourceOfType = (type: string) =>
+    Object.entries(lifecycle.template.Resources).find(([, r]) => r.Type === type)?.[0];
+  const tableId = resourceOfType('AWS::DynamoDB::GlobalTable');
+  const apiId = resourceOfType('AWS::ApiGatewayV2::Api');
+  const configurationSetId = resourceOfType('AWS::SES::ConfigurationSet');
+  const functions = new LocalLambda({
+    template: lifecycle.template,
+    stackName: lifecycle.stackName,
+    refs: {
+      ...(tableId ? { [tableId]: TABLE_NAME } : {}),
+      ...(configurationSetId ? { [configurationSetId]: 'secor-local' } : {}),
+      SenderAddress: process.env.SENDER_ADDRESS as string,
+      OpsEmail: process.env.OPS_EMAIL as string,
+    },
+    // The HTTP API's stage URL is this server.
+    urls: apiId ? { [`https://${apiId}.execute-api.ca-central-1.amazonaws.com`]: apiUrl } : {},
+    runtimeEnvironment: {
+      AWS_REGION: 'ca-central-1',
+      AWS_DEFAULT_REGION: 'ca-central-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TZ: 'UTC',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesUrl,
+      AWS_ENDPOINT_URL_SFN: sfnUrl,
+      // Metrics are CloudWatch's (EMF read from Lambda's logs): none locally.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
+    },
+  });
+  functionsRef.current = functions;
+  registerBusyCheck(() => functions.busy);
+  log(
+    options.quiet,
+    `${functions.functions.length} Lambda functions from the template, each in its own worker`,
+  );
+
+  // 10. Resume: every company in an active phase gets its phase's execution (re)started under its name.
+  const { isActivePhase, phaseInput } = await import('../domain');
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamo: doc } = await import('../functions/lib/aws');
+  let resumed = 0;
+  let lastKey: Record<string, unknown> | undefined;
+  const repo = new CompanyRepository(TABLE_NAME);
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: TABLE_NAME,
+        FilterExpression: 'SK = :profile AND begins_with(PK, :company)',
+        ExpressionAttributeValues: { ':profile': 'PROFILE', ':company': 'COMPANY#' },
+        ProjectionExpression: 'companyId',
+        ...(lastKey ? { ExclusiveStartKey: lastKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const stored = await repo.load(String(item.companyId));
+      if (!stored || !isActivePhase(stored.company.phase)) continue;
+      sfn.forgetInterrupted(stored.company.execution.name);
+      try {
+        sfn.startExecution(
+          lifecycle.stateMachineArn,
+          stored.company.execution.name,
+          JSON.stringify(phaseInput(stored.company)),
+        );
+        resumed += 1;
+      } catch {
+        // already running (or finished) under that name: nothing to resume
+      }
+    }
+    lastKey = page.LastEvaluatedKey;
+  } while (lastKey);
+  if (resumed)
+    log(options.quiet, `resumed ${resumed} compan${resumed === 1 ? 'y' : 'ies'} in their current phase`);
+
+  heartbeat();
   saveClock();
 
   return {
@@ -295,6 +345,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sfnUrl,
     opsKey,
     dataDir,
+    functions,
     stats: () => ({ ...sfn.stats }),
     async close() {
       saveClock();
@@ -303,6 +354,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await outbox.drain().catch(() => 0);
       await reconciling;
       outbox.close();
+      await functions.close();
       await sfn.close();
       await new Promise<void>((resolve) => ses.close(() => resolve()));
       await dynamo.close();

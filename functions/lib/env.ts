@@ -23,6 +23,7 @@ export const config = {
   },
   /** Base URL of the links in emails. Required where emails are rendered: no placeholder link ever goes out. */
   get publicApiUrl() {
-    return requireEnv('PUBLIC_API_URL');
+    // The stack passes the stage URL, which ends with "/": links are built as `${base}/path`.
+    return requireEnv('PUBLIC_API_URL').replace(/\/+$/, '');
   },
 };

@@ -19,7 +19,14 @@ export interface AwaitEvent extends TaskEvent {
   taskToken: string;
 }
 
-export async function handler(event: AwaitEvent, clock = systemClock): Promise<void> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: AwaitEvent): Promise<void> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: AwaitEvent, clock = systemClock): Promise<void> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const now = clock();
     const stored = await repo.load(event.companyId);

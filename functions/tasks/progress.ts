@@ -15,7 +15,14 @@ import type { TaskEvent } from './types';
 
 const repo = new CompanyRepository();
 
-export async function handler(event: TaskEvent, clock = systemClock): Promise<Plan> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: TaskEvent): Promise<Plan> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: TaskEvent, clock = systemClock): Promise<Plan> {
   const now = clock();
   const stored = await repo.load(event.companyId);
   if (!stored) throw new NotFoundError(`company ${event.companyId} not found`);

@@ -125,7 +125,14 @@ async function sweepExecutions(now: string): Promise<ReconcileResult> {
   return result;
 }
 
-export async function handler(event: ReconcileEvent, clock = systemClock): Promise<ReconcileResult> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: ReconcileEvent): Promise<ReconcileResult> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: ReconcileEvent, clock = systemClock): Promise<ReconcileResult> {
   const now = clock();
   const result = event.sweep === 'executions' ? await sweepExecutions(now) : await sweepSignals(now);
   logger.info('reconciled', { ...result });

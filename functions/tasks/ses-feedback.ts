@@ -82,7 +82,14 @@ function reasonOf(feedback: EmailFeedback, detail: SesFeedbackDetail): string {
   return `complaint (${type})`;
 }
 
-export async function handler(event: SesFeedbackEvent, clock = systemClock): Promise<FeedbackOutcome> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: SesFeedbackEvent): Promise<FeedbackOutcome> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: SesFeedbackEvent, clock = systemClock): Promise<FeedbackOutcome> {
   const detail = event.detail;
   const feedback: EmailFeedback | null =
     detail.eventType === 'Bounce' ? 'bounce' : detail.eventType === 'Complaint' ? 'complaint' : null;

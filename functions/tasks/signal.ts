@@ -25,10 +25,14 @@ export function signalOf(
   return { companyId, signalId };
 }
 
-export async function handler(
-  event: DynamoDBStreamEvent,
-  clock = systemClock,
-): Promise<DynamoDBBatchResponse> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: DynamoDBStreamEvent, clock = systemClock): Promise<DynamoDBBatchResponse> {
   const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     const s = signalOf(record);

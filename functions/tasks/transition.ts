@@ -30,7 +30,14 @@ const COMMANDS: Record<TransitionEvent['action'], (e: TransitionEvent) => Comman
   }),
 };
 
-export async function handler(event: TransitionEvent, clock = systemClock): Promise<Plan> {
+/**
+ * The Lambda entry point. Lambda calls it with (event, context): only the event is passed on, so the context is
+ * never taken for the clock (tests call `run` with their own clock).
+ */
+export const handler = (event: TransitionEvent): Promise<Plan> => run(event);
+
+/** The handler's work, at the time `clock` says. */
+export async function run(event: TransitionEvent, clock = systemClock): Promise<Plan> {
   const now = clock();
   const command = COMMANDS[event.action](event);
   const actingFor = event.action === 'recordFailure' ? event.error?.unstarted : undefined;

@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AUTHORIZER_MODULE, ROUTES } from '../../functions/api/route-table';
 import { NodeFunction } from './node-function';
+import { tableItemAccess } from './table-access';
 import type { Notifications } from './notifications';
 
 export interface ApiProps {
@@ -46,11 +47,7 @@ export class Api extends Construct {
       SES_CONFIGURATION_SET: props.notifications.configurationSet.configurationSetName,
       POWERTOOLS_METRICS_NAMESPACE: 'SecorLifecycle',
     };
-    const item = (...actions: string[]) =>
-      new iam.PolicyStatement({
-        actions: actions.map((a) => `dynamodb:${a}`),
-        resources: [props.table.tableArn],
-      });
+    const item = tableItemAccess.bind(null, props.table);
     const index = (name: string) =>
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -66,23 +63,31 @@ export class Api extends Construct {
           description:
             'API: company routes (sign-up, status, trainee, training, program, audits, withdrawal)',
           // No Step Functions: what a write owes the workflow goes out through the outbox (the table stream).
-          statements: [item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
+          statements: [
+            item(
+              ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+              ['company', 'legalName', 'apiKey', 'idempotency', 'certificateSequence'],
+            ),
+          ],
         },
         'functions/api/certificates.ts': {
           description: 'API: public certificate verification',
-          statements: [item('GetItem'), index('byCertificate')],
+          statements: [item(['GetItem'], ['company']), index('byCertificate')],
         },
         'functions/api/ops.ts': {
           description: 'API: operations routes',
           statements: [
-            item('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+            item(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], ['company', 'apiKey', 'idempotency']),
             index('byPhase'),
             states(['DescribeExecution', 'GetExecutionHistory'], executionArns),
           ],
           ses: true,
         },
         'functions/api/openapi.ts': { description: 'API: the OpenAPI document', statements: [] },
-        [AUTHORIZER_MODULE]: { description: 'API: key authorizer', statements: [item('GetItem')] },
+        [AUTHORIZER_MODULE]: {
+          description: 'API: key authorizer',
+          statements: [item(['GetItem'], ['apiKey'])],
+        },
       };
     for (const [entry, grant] of Object.entries(grants)) {
       const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');

@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildLifecycleDefinition } from '../../workflows/lifecycle';
 import { NodeFunction } from './node-function';
+import { tableItemAccess } from './table-access';
 import type { Notifications } from './notifications';
 
 export interface LifecycleProps {
@@ -60,15 +61,14 @@ export class Lifecycle extends Construct {
     });
     this.functions = { progress, await: awaitFn, transition };
 
-    // Least privilege: item-level reads/writes on the table only; SES send only where emails go out.
-    for (const fn of [progress, awaitFn, transition]) {
+    // Least privilege: item-level reads/writes on company items only (the notice claims are company items too);
+    // the await task only reads the record and stores its token. SES send only where emails go out.
+    for (const fn of [progress, transition]) {
       fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-          resources: [props.table.tableArn],
-        }),
+        tableItemAccess(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], ['company']),
       );
     }
+    awaitFn.addToRolePolicy(tableItemAccess(props.table, ['GetItem', 'UpdateItem'], ['company']));
     props.notifications.grantSend(progress);
     props.notifications.grantSend(transition);
     awaitFn.addToRolePolicy(

@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Arn, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { tableItemAccess } from './table-access';
 import { NodeFunction } from './node-function';
 
 export interface NotificationsProps {
@@ -61,10 +62,7 @@ export class Notifications extends Construct {
     });
     // CompanyRepository.mutate: a consistent read, then a conditional update. Nothing else.
     this.feedbackFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-      }),
+      tableItemAccess(props.table, ['GetItem', 'UpdateItem'], ['company']),
     );
     this.feedbackRule = new events.Rule(this, 'FeedbackRule', {
       description: 'SES bounces and complaints of the SECOR configuration set → the SES feedback function',

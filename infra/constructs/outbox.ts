@@ -8,6 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NodeFunction } from './node-function';
+import { tableItemAccess } from './table-access';
 
 export interface OutboxProps {
   /** The table, with its stream (NEW_IMAGE). */
@@ -43,12 +44,8 @@ export class Outbox extends Construct {
       STATE_MACHINE_ARN: props.stateMachineArn,
       POWERTOOLS_METRICS_NAMESPACE: 'SecorLifecycle',
     };
-    const itemAccess = new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      resources: [props.table.tableArn],
-      // The company items only: an outbox signal lives on a company's PROFILE item.
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMPANY#*'] } },
-    });
+    // The company items only: an outbox signal lives on a company's PROFILE item.
+    const itemAccess = tableItemAccess(props.table, ['GetItem', 'UpdateItem'], ['company']);
     const signalling = ['states:StartExecution', 'states:SendTaskSuccess'];
 
     this.signalFunction = new NodeFunction(this, 'SignalFunction', {

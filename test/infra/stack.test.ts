@@ -324,20 +324,40 @@ describe('function roles: least privilege', () => {
   });
 
   test.each(FUNCTIONS)(
-    '%s: DynamoDB item reads/writes on the table ARN only (no Scan, no indexes)',
+    '%s: DynamoDB item reads/writes on company items of the table only (LeadingKeys COMPANY#*; no Scan, no indexes)',
     (key) => {
       const statements = statementsOf(key);
-      expect(actionsFor(statements, 'dynamodb')).toEqual([
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-      ]);
+      // The await task only reads the record and stores its token on it.
+      expect(actionsFor(statements, 'dynamodb')).toEqual(
+        key === 'await'
+          ? ['dynamodb:GetItem', 'dynamodb:UpdateItem']
+          : ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      );
       for (const s of statementsFor(statements, 'dynamodb')) {
         expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }]);
+        expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMPANY#*'] } });
       }
     },
   );
+
+  test('the API functions reach only the item kinds they work on (dynamodb:LeadingKeys)', () => {
+    const leading = (module: string) =>
+      statementsOfFunction(synth.stack.api.functions[module])
+        .filter((st) => actionsOf(st).some((a) => a.endsWith('Item')))
+        .map((st) => [...actionsOf(st)].sort().join(',') + ' ' + JSON.stringify(st.Condition));
+    const on = (kinds: string[]) =>
+      JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': kinds } });
+    const all = 'dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem';
+    expect(leading('functions/api/companies.ts')).toEqual([
+      `${all} ${on(['COMPANY#*', 'LEGALNAME#*', 'APIKEY#*', 'IDEMPOTENCY', 'SEQUENCE#CERTIFICATE#*'])}`,
+    ]);
+    expect(leading('functions/api/ops.ts')).toEqual([
+      `${all} ${on(['COMPANY#*', 'APIKEY#*', 'IDEMPOTENCY'])}`,
+    ]);
+    expect(leading('functions/api/certificates.ts')).toEqual([`dynamodb:GetItem ${on(['COMPANY#*'])}`]);
+    expect(leading('functions/auth/authorizer.ts')).toEqual([`dynamodb:GetItem ${on(['APIKEY#*'])}`]);
+    expect(leading('functions/api/openapi.ts')).toEqual([]);
+  });
 
   test('only the Await task may SendTaskSuccess, and only to the lifecycle state machine', () => {
     expect(actionsFor(statementsOf('progress'), 'states')).toEqual([]);

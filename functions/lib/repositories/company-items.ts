@@ -81,8 +81,8 @@ export function indexAttributes(c: Company) {
 
 /**
  * The signal to leave pending after a change whose effect is `effect`, given the one still pending (if any). A
- * pending start of the same execution is kept under a later notify: starting plans from the current record, so it
- * covers the notify. Otherwise the newer signal replaces the older (a notify re-plans from the current record; a
+ * pending start is kept under a later notify (for the record's current execution): starting plans from the
+ * current record, so it covers the notify. Otherwise the newer signal replaces the older (a notify re-plans from the current record; a
  * start names the current execution).
  */
 export function nextSignal(
@@ -93,9 +93,10 @@ export function nextSignal(
   id: string,
 ): Signal | null {
   if (!effect) return pending ?? null;
-  if (effect === 'notify' && pending?.kind === 'start' && pending.execution === execution) {
-    return { ...pending, id };
-  }
+  // A start still pending is kept under a notify: it starts the record's current execution, which plans from
+  // the current record — also when the change moved the company on to another execution (designating the
+  // trainee moves REGISTRATION to TRAINING): the one never started is skipped, the current one starts.
+  if (effect === 'notify' && pending?.kind === 'start') return { ...pending, id, execution };
   return { id, kind: effect, execution, at };
 }
 

@@ -294,7 +294,7 @@ export async function runTransition(
 ): Promise<void> {
   const stored = await api.repo.load(companyId);
   if (!stored) throw new Error(`no company ${companyId}`);
-  const { handler } = await import('../../../functions/tasks/transition');
+  const { run: handler } = await import('../../../functions/tasks/transition');
   await handler(
     {
       companyId,

@@ -383,7 +383,7 @@ describe('a committed write answers 2xx whatever Step Functions does (the outbox
   const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
   const later = (minutes: number) => () => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
   const reconcile = async (minutes: number) => {
-    const { handler } = await import('../../../functions/tasks/reconcile');
+    const { run: handler } = await import('../../../functions/tasks/reconcile');
     return handler({ sweep: 'signals' }, later(minutes));
   };
 

@@ -1,7 +1,7 @@
 import { World, ddb, sfn } from './world';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { handler } from '../../../functions/tasks/await-step';
+import { run as handler } from '../../../functions/tasks/await-step';
 import { NotFoundError } from '../../../functions/lib/repositories/errors';
 import { at, clockAt, COMPANY_ID, CONTACT, domainPlan, executionOf, Story, TRAINEE } from './companies';
 import { ENV } from './setup-env';

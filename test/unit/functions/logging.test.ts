@@ -3,9 +3,9 @@
  * on what the Powertools logger actually prints, and on the arguments handed to the logger instance.
  */
 import { World, sesThrottled } from './world';
-import { handler as progress } from '../../../functions/tasks/progress';
-import { handler as awaitStep } from '../../../functions/tasks/await-step';
-import { handler as transition } from '../../../functions/tasks/transition';
+import { run as progress } from '../../../functions/tasks/progress';
+import { run as awaitStep } from '../../../functions/tasks/await-step';
+import { run as transition } from '../../../functions/tasks/transition';
 import { logger } from '../../../functions/lib/logger';
 import { at, clockAt, COMPANY_ID, CONTACT, executionOf, Story, TRAINEE } from './companies';
 import { ENV } from './setup-env';

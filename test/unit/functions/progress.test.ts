@@ -1,7 +1,7 @@
 import { World, ddb, ses, sesThrottled } from './world';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { handler } from '../../../functions/tasks/progress';
+import { run as handler } from '../../../functions/tasks/progress';
 import { NotFoundError } from '../../../functions/lib/repositories/errors';
 import { NOTICE_LEASE_MS } from '../../../functions/lib/notify';
 import type { Company } from '../../../domain';

@@ -8,11 +8,11 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import {
-  handler,
+  run as handler,
   type SesFeedbackDetail,
   type SesFeedbackEvent,
 } from '../../../functions/tasks/ses-feedback';
-import { handler as progress } from '../../../functions/tasks/progress';
+import { run as progress } from '../../../functions/tasks/progress';
 import { at, clockAt, COMPANY_ID, CONTACT, executionOf, Story, TRAINEE } from './companies';
 import { ENV } from './setup-env';
 import { captureLogsOfEachTest } from './logs';

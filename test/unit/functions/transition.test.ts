@@ -1,7 +1,7 @@
 import { World, ddb, ses, sesThrottled } from './world';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { handler, type TransitionEvent } from '../../../functions/tasks/transition';
+import { run as handler, type TransitionEvent } from '../../../functions/tasks/transition';
 import { ConflictError, NotFoundError } from '../../../functions/lib/repositories/errors';
 import type { Company } from '../../../domain';
 import {

@@ -3,10 +3,10 @@
  * parse (the middy stack) → authorize → domain → persist (conditional, with the outbox signal) → respond.
  */
 import { attemptsLeft, decide, policies, type Command } from '../../domain';
-import { act, clock, loadCompany, newId, repo, statusOf } from './company-service';
+import { act, clock, keys, loadCompany, newId, repo, statusOf } from './company-service';
 import { forbidden } from './errors';
 import { createApi, defineRoutes, metrics, type Ctx, type Reply } from './http';
-import { actorOf, hashApiKey, newApiKey } from './principal';
+import { actorOf, authorizeRegion, hashApiKey, newApiKey } from './principal';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /companies'>> {
@@ -18,10 +18,15 @@ async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /co
     { now, by: 'public' },
   );
   const apiKey = newApiKey('company');
-  // The company item is the commit; it carries the outbox signal that starts the lifecycle's execution.
-  await repo.create(company, [
-    { PK: `APIKEY#${hashApiKey(apiKey)}`, SK: 'KEY', role: 'company', companyId, createdAt: now },
-  ]);
+  // The company item is the commit; it carries the outbox signal that starts the lifecycle's execution, and the
+  // hash of its current key (rotation replaces it; the authorizer accepts no other).
+  const keyHash = hashApiKey(apiKey);
+  await repo.create(
+    company,
+    [{ PK: `APIKEY#${keyHash}`, SK: 'KEY', role: 'company', companyId, createdAt: now }],
+    undefined,
+    { keyHash },
+  );
   metrics.addMetric('CompaniesRegistered', MetricUnit.Count, 1);
   return { status: 201, body: { companyId, apiKey, phase: company.phase, cycle: company.cycle } };
 }
@@ -119,6 +124,7 @@ async function recordAudit({
   let sequence: number | undefined;
   if (body.type !== 'maintenance') {
     const { company } = await loadCompany(companyId);
+    authorizeRegion(principal, company.region);
     const ctx = { now: clock.now(), by: actorOf(principal) };
     const dryRun = decide(company, command(1), ctx); // throws if refused
     if (dryRun.company.audits.find((a) => a.auditId === auditId)?.passed) {
@@ -167,6 +173,16 @@ async function withdraw({
   return { status: 200, body: statusOf(stored.company) };
 }
 
+async function rotateKey({
+  params,
+}: Ctx<'POST /companies/{companyId}/keys'>): Promise<Reply<'POST /companies/{companyId}/keys'>> {
+  const companyId = params.companyId as string;
+  await loadCompany(companyId);
+  const apiKey = newApiKey('company');
+  await keys.rotateCompanyKey(companyId, hashApiKey(apiKey), clock.now());
+  return { status: 201, body: { apiKey } };
+}
+
 export const routes = defineRoutes({
   'POST /companies': signUp,
   'GET /companies/{companyId}': getStatus,
@@ -176,6 +192,7 @@ export const routes = defineRoutes({
   'POST /companies/{companyId}/program': submitProgram,
   'POST /companies/{companyId}/audits': recordAudit,
   'POST /companies/{companyId}/withdrawal': withdraw,
+  'POST /companies/{companyId}/keys': rotateKey,
 });
 
 export const handler = createApi(routes);

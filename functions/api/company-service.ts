@@ -10,7 +10,7 @@ import { systemClock } from '../lib/clock';
 import { CompanyRepository, KeyRepository, type StoredCompany } from '../lib/repositories';
 import { logger } from '../lib/logger';
 import { notFound } from './errors';
-import { actorOf, type Principal } from './principal';
+import { actorOf, authorizeRegion, type Principal } from './principal';
 
 export const repo = new CompanyRepository();
 export const keys = new KeyRepository();
@@ -27,11 +27,13 @@ export async function act(
   const now = clock.now();
   const result = await repo.mutate(
     companyId,
-    (s) =>
-      decide(s.company, typeof command === 'function' ? command(s.company) : command, {
+    (s) => {
+      authorizeRegion(principal, s.company.region);
+      return decide(s.company, typeof command === 'function' ? command(s.company) : command, {
         now,
         by: actorOf(principal),
-      }),
+      });
+    },
     5,
     { now: () => now },
   );

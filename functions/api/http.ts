@@ -111,8 +111,11 @@ export function principalOf(event: ApiEvent): Principal {
   const l = auth?.lambda;
   if (l?.role === 'company' && typeof l.companyId === 'string')
     return { role: 'company', companyId: l.companyId };
+  const regions = typeof l?.regions === 'string' && l.regions !== '' ? { regions: l.regions.split(',') } : {};
   if (l?.role === 'assessor' && typeof l.assessorId === 'string')
-    return { role: 'assessor', assessorId: l.assessorId };
+    return { role: 'assessor', assessorId: l.assessorId, ...regions };
+  if (l?.role === 'reviewer' && typeof l.reviewerId === 'string')
+    return { role: 'reviewer', reviewerId: l.reviewerId, ...regions };
   return { role: 'public' };
 }
 
@@ -179,7 +182,9 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
           ? principal.companyId
           : principal.role === 'assessor'
             ? principal.assessorId
-            : principal.role;
+            : principal.role === 'reviewer'
+              ? principal.reviewerId
+              : principal.role;
       (event as ApiEvent & { idempotency?: unknown }).idempotency =
         route.idempotent && key
           ? { key, scope, route: event.routeKey, path: event.rawPath, body: parsed ?? null }
@@ -311,7 +316,10 @@ export function createApi(routes: Routes) {
     if (!parsed) throw new Error('request was not parsed');
     metrics.addMetric('ApiRequests', MetricUnit.Count, 1);
     const result = await parsed.route.handle(parsed.ctx);
-    return json(result.status, result.body);
+    // 204: no body at all.
+    return result.status === 204
+      ? { statusCode: 204, headers: {}, body: '' }
+      : json(result.status, result.body);
   };
   const idempotent = idempotencyMiddleware();
   return middy<ApiEvent, APIGatewayProxyResultV2>()

@@ -25,6 +25,16 @@ const PATH_PARAMETERS: Record<string, { description: string; schema: Record<stri
       example: 'SECOR-AB-2027-000123',
     },
   },
+  assessorId: {
+    description:
+      'The assessor id, as POST /ops/assessors answered it (an id of another shape is 404 NOT_FOUND)',
+    schema: { type: 'string', example: 'as0123456789abcdef0123' },
+  },
+  reviewerId: {
+    description:
+      'The reviewer id, as POST /ops/reviewers answered it (an id of another shape is 404 NOT_FOUND)',
+    schema: { type: 'string', example: 'rv0123456789abcdef0123' },
+  },
   name: {
     description: "The execution's name, as GET …/executions lists it",
     schema: {
@@ -179,10 +189,14 @@ function operation(key: string, op: Operation, auth: RouteAuth): Record<string, 
       ? { requestBody: { required: true, content: json(ref(op.request), example?.request) } }
       : {}),
     responses: {
-      [String(op.status)]: {
-        description: (responseSchemas[op.response] as { description?: string }).description ?? op.summary,
-        content: json(ref(op.response), example?.response),
-      },
+      [String(op.status)]:
+        op.status === 204
+          ? { description: 'Done: no content' }
+          : {
+              description:
+                (responseSchemas[op.response] as { description?: string }).description ?? op.summary,
+              content: json(ref(op.response), example?.response),
+            },
       ...Object.fromEntries(
         op.errors.map((status) => [
           String(status),

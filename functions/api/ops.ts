@@ -13,7 +13,7 @@ import { sfn } from '../lib/aws';
 import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
 import { recipientAddress } from '../lib/notify';
-import { IndexRepository } from '../lib/repositories';
+import { IndexRepository, type KeyHolder } from '../lib/repositories';
 import { executionArnOf } from '../lib/workflow';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
@@ -231,12 +231,66 @@ async function redrive({
 async function createAssessor({ body }: Ctx<'POST /ops/assessors'>): Promise<Reply<'POST /ops/assessors'>> {
   const assessorId = newId('as');
   const apiKey = newApiKey('assessor');
-  await keys.put(
+  await keys.putHolder(
+    {
+      id: assessorId,
+      role: 'assessor',
+      name: body.name,
+      email: body.email,
+      regions: body.regions ?? [],
+      createdAt: clock.now(),
+    },
     hashApiKey(apiKey),
-    { role: 'assessor', assessorId },
-    { name: body.name, email: body.email, createdAt: clock.now() },
   );
   return { status: 201, body: { assessorId, apiKey } };
+}
+
+async function createReviewer({ body }: Ctx<'POST /ops/reviewers'>): Promise<Reply<'POST /ops/reviewers'>> {
+  const reviewerId = newId('rv');
+  const apiKey = newApiKey('reviewer');
+  await keys.putHolder(
+    {
+      id: reviewerId,
+      role: 'reviewer',
+      name: body.name,
+      email: body.email,
+      regions: body.regions,
+      createdAt: clock.now(),
+    },
+    hashApiKey(apiKey),
+  );
+  return { status: 201, body: { reviewerId, apiKey } };
+}
+
+const holderOut = ({ id: _id, role: _role, ...rest }: KeyHolder) => rest;
+
+async function listAssessors(): Promise<Reply<'GET /ops/assessors'>> {
+  const items = (await keys.listHolders('assessor')).map((h) => ({ assessorId: h.id, ...holderOut(h) }));
+  return { status: 200, body: { items } };
+}
+
+async function listReviewers(): Promise<Reply<'GET /ops/reviewers'>> {
+  const items = (await keys.listHolders('reviewer')).map((h) => ({ reviewerId: h.id, ...holderOut(h) }));
+  return { status: 200, body: { items } };
+}
+
+async function revokeAssessor({
+  params,
+}: Ctx<'DELETE /ops/assessors/{assessorId}'>): Promise<Reply<'DELETE /ops/assessors/{assessorId}'>> {
+  const id = params.assessorId as string;
+  // An id of another shape was never issued (and could be longer than a key DynamoDB accepts).
+  if (!/^as[0-9a-f]{20}$/.test(id) || !(await keys.revokeHolder('assessor', id, clock.now())))
+    throw notFound(`assessor ${id.slice(0, 40)}`);
+  return { status: 204, body: null };
+}
+
+async function revokeReviewer({
+  params,
+}: Ctx<'DELETE /ops/reviewers/{reviewerId}'>): Promise<Reply<'DELETE /ops/reviewers/{reviewerId}'>> {
+  const id = params.reviewerId as string;
+  if (!/^rv[0-9a-f]{20}$/.test(id) || !(await keys.revokeHolder('reviewer', id, clock.now())))
+    throw notFound(`reviewer ${id.slice(0, 40)}`);
+  return { status: 204, body: null };
 }
 
 async function getCompany({
@@ -254,6 +308,11 @@ export const routes = defineRoutes({
   'POST /ops/companies/{companyId}/reminders': sendReminder,
   'POST /ops/companies/{companyId}/redrive': redrive,
   'POST /ops/assessors': createAssessor,
+  'GET /ops/assessors': listAssessors,
+  'DELETE /ops/assessors/{assessorId}': revokeAssessor,
+  'POST /ops/reviewers': createReviewer,
+  'GET /ops/reviewers': listReviewers,
+  'DELETE /ops/reviewers/{reviewerId}': revokeReviewer,
 });
 
 export const handler = createApi(routes);

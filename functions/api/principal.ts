@@ -6,13 +6,15 @@ import { forbidden, unauthenticated } from './errors';
 export type Principal =
   | { role: 'public' }
   | { role: 'company'; companyId: string }
-  | { role: 'assessor'; assessorId: string }
+  /** `regions`: the only regions the key may be used in (absent: every region). */
+  | { role: 'assessor'; assessorId: string; regions?: string[] }
+  | { role: 'reviewer'; reviewerId: string; regions?: string[] }
   | { role: 'ops'; id: string };
 
 export type Role = Principal['role'];
 
 /** A new API key: 32 random bytes, base64url, with a readable prefix. Shown once; only its hash is stored. */
-export function newApiKey(role: 'company' | 'assessor' | 'ops'): string {
+export function newApiKey(role: 'company' | 'assessor' | 'reviewer' | 'ops'): string {
   return `secor_${role}_${randomBytes(32).toString('base64url')}`;
 }
 
@@ -35,8 +37,17 @@ export function actorOf(p: Principal): Actor {
       return 'company';
     case 'assessor':
       return `assessor:${p.assessorId}`;
+    case 'reviewer':
+      return `reviewer:${p.reviewerId}`;
     case 'ops':
       return 'ops';
+  }
+}
+
+/** Enforces an assessor's or reviewer's region scope on a company of `region`. */
+export function authorizeRegion(p: Principal, region: string): void {
+  if ((p.role === 'assessor' || p.role === 'reviewer') && p.regions && !p.regions.includes(region)) {
+    throw forbidden(`this ${p.role} key is for ${p.regions.join(', ')}; the company is in ${region}`);
   }
 }
 

@@ -25,6 +25,7 @@ export const ROUTES: RouteBinding[] = [
   { routeKey: 'POST /companies/{companyId}/program', auth: 'key', module: COMPANIES },
   { routeKey: 'POST /companies/{companyId}/audits', auth: 'key', module: COMPANIES },
   { routeKey: 'POST /companies/{companyId}/withdrawal', auth: 'key', module: COMPANIES },
+  { routeKey: 'POST /companies/{companyId}/keys', auth: 'key', module: COMPANIES },
   {
     routeKey: 'GET /certificates/{certificateNumber}',
     auth: 'none',
@@ -38,6 +39,11 @@ export const ROUTES: RouteBinding[] = [
   { routeKey: 'POST /ops/companies/{companyId}/reminders', auth: 'iam', module: OPS },
   { routeKey: 'POST /ops/companies/{companyId}/redrive', auth: 'iam', module: OPS },
   { routeKey: 'POST /ops/assessors', auth: 'iam', module: OPS },
+  { routeKey: 'GET /ops/assessors', auth: 'iam', module: OPS },
+  { routeKey: 'DELETE /ops/assessors/{assessorId}', auth: 'iam', module: OPS },
+  { routeKey: 'POST /ops/reviewers', auth: 'iam', module: OPS },
+  { routeKey: 'GET /ops/reviewers', auth: 'iam', module: OPS },
+  { routeKey: 'DELETE /ops/reviewers/{reviewerId}', auth: 'iam', module: OPS },
 ];
 
 export const AUTHORIZER_MODULE = 'functions/auth/authorizer.ts';

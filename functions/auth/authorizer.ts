@@ -20,14 +20,23 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
   const header = event.headers?.authorization ?? event.headers?.Authorization;
   const key = bearer(header);
   if (!key) return { isAuthorized: true, context: { role: 'anonymous', reason: 'missing' } };
-  const record = await keys.get(hashApiKey(key));
+  const hash = hashApiKey(key);
+  const record = await keys.get(hash);
   if (!record) {
     logger.info('unknown API key', { route: event.routeKey });
     return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
   }
-  if (record.role !== 'company' && record.role !== 'assessor') {
+  if (record.role !== 'company' && record.role !== 'assessor' && record.role !== 'reviewer') {
     logger.warn('API key item with an unexpected role ignored', { role: String(record.role) });
     return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
+  }
+  // A company's key is its current one only: a rotated key stops working at once, even if its item lingered.
+  if (record.role === 'company' && record.companyId) {
+    const current = await keys.companyKeyHash(record.companyId);
+    if (current && current !== hash) {
+      logger.info('superseded company key', { route: event.routeKey });
+      return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
+    }
   }
   return {
     isAuthorized: true,
@@ -35,6 +44,9 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
       role: record.role,
       ...(record.companyId ? { companyId: record.companyId } : {}),
       ...(record.assessorId ? { assessorId: record.assessorId } : {}),
+      ...(record.reviewerId ? { reviewerId: record.reviewerId } : {}),
+      // Simple responses carry strings: the regions as a comma-separated list.
+      ...(record.regions?.length ? { regions: record.regions.join(',') } : {}),
     },
   };
 }

@@ -77,7 +77,18 @@ export class Api extends Construct {
         'functions/api/ops.ts': {
           description: 'API: operations routes',
           statements: [
-            item(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], ['company', 'apiKey', 'idempotency']),
+            item(
+              ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+              ['company', 'apiKey', 'keyHolder', 'idempotency'],
+            ),
+            // Listing assessors and reviewers: a Query of their partition of the table.
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query'],
+              resources: [props.table.tableArn],
+              conditions: {
+                'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYHOLDER#*'] },
+              },
+            }),
             index('byPhase'),
             states(['DescribeExecution', 'GetExecutionHistory'], executionArns),
           ],
@@ -86,7 +97,8 @@ export class Api extends Construct {
         'functions/api/openapi.ts': { description: 'API: the OpenAPI document', statements: [] },
         [AUTHORIZER_MODULE]: {
           description: 'API: key authorizer',
-          statements: [item(['GetItem'], ['apiKey'])],
+          // The key item, and the company's current key hash on its item.
+          statements: [item(['GetItem'], ['apiKey', 'company'])],
         },
       };
     for (const [entry, grant] of Object.entries(grants)) {

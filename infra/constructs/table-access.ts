@@ -10,6 +10,7 @@ export const ITEM_KINDS = {
   company: 'COMPANY#*',
   legalName: 'LEGALNAME#*',
   apiKey: 'APIKEY#*',
+  keyHolder: 'KEYHOLDER#*',
   idempotency: 'IDEMPOTENCY',
   certificateSequence: 'SEQUENCE#CERTIFICATE#*',
 } as const;

@@ -352,10 +352,12 @@ describe('function roles: least privilege', () => {
       `${all} ${on(['COMPANY#*', 'LEGALNAME#*', 'APIKEY#*', 'IDEMPOTENCY', 'SEQUENCE#CERTIFICATE#*'])}`,
     ]);
     expect(leading('functions/api/ops.ts')).toEqual([
-      `${all} ${on(['COMPANY#*', 'APIKEY#*', 'IDEMPOTENCY'])}`,
+      `${all} ${on(['COMPANY#*', 'APIKEY#*', 'KEYHOLDER#*', 'IDEMPOTENCY'])}`,
     ]);
     expect(leading('functions/api/certificates.ts')).toEqual([`dynamodb:GetItem ${on(['COMPANY#*'])}`]);
-    expect(leading('functions/auth/authorizer.ts')).toEqual([`dynamodb:GetItem ${on(['APIKEY#*'])}`]);
+    expect(leading('functions/auth/authorizer.ts')).toEqual([
+      `dynamodb:GetItem ${on(['APIKEY#*', 'COMPANY#*'])}`,
+    ]);
     expect(leading('functions/api/openapi.ts')).toEqual([]);
   });
 

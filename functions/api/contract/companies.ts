@@ -151,6 +151,24 @@ export const COMPANY_OPERATIONS = {
       },
     },
   },
+  'POST /companies/{companyId}/keys': {
+    operationId: 'rotateCompanyKey',
+    summary: 'Rotate the company key',
+    description:
+      'Issues a new API key for the company (shown once) and stops the previous one at once. A lost key is ' +
+      'recovered by signing in by email, then rotating.',
+    tag: 'Companies',
+    roles: ['company'],
+    request: 'Empty',
+    idempotent: true,
+    status: 201,
+    response: 'KeyIssued',
+    errors: WRITE_ERRORS,
+    example: {
+      request: {},
+      response: { apiKey: 'secor_company_9Zq27wXyZbA1cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3w' },
+    },
+  },
   'POST /companies/{companyId}/withdrawal': {
     operationId: 'withdrawCompany',
     summary: 'Withdraw from the program',

@@ -133,11 +133,97 @@ export const OPS_OPERATIONS = {
     response: 'AssessorCreated',
     errors: [400, 401, 403, 409, 429],
     example: {
-      request: { name: 'Alex Assessor', email: 'alex@assessors.example' },
+      request: { name: 'Alex Assessor', email: 'alex@assessors.example', regions: ['AB'] },
       response: {
         assessorId: 'as0123456789abcdef0123',
         apiKey: 'secor_assessor_3q2-7wXyZbA1cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3w',
       },
     },
+  },
+  'GET /ops/assessors': {
+    operationId: 'listAssessors',
+    summary: 'List the assessors',
+    description: 'Every assessor with its regions, when its key was issued and, if so, revoked. Never a key.',
+    tag: 'Operations',
+    roles: ['ops'],
+    status: 200,
+    response: 'AssessorList',
+    errors: [401, 403, 429],
+    example: {
+      response: {
+        items: [
+          {
+            assessorId: 'as0123456789abcdef0123',
+            name: 'Alex Assessor',
+            email: 'alex@assessors.example',
+            regions: ['AB'],
+            createdAt: '2027-01-04T15:00:00.000Z',
+          },
+        ],
+      },
+    },
+  },
+  'DELETE /ops/assessors/{assessorId}': {
+    operationId: 'revokeAssessor',
+    summary: 'Revoke an assessor key',
+    description: 'The assessor key stops working at once (401 from then on). Revoking again changes nothing.',
+    tag: 'Operations',
+    roles: ['ops'],
+    status: 204,
+    response: 'NoContent',
+    errors: KEY_ROUTE_ERRORS,
+  },
+  'POST /ops/reviewers': {
+    operationId: 'createReviewer',
+    summary: 'Issue a reviewer key',
+    description:
+      "Registers a certifying partner's QA reviewer for its regions and answers its API key (shown once).",
+    tag: 'Operations',
+    roles: ['ops'],
+    request: 'Reviewer',
+    idempotent: true,
+    status: 201,
+    response: 'ReviewerCreated',
+    errors: [400, 401, 403, 409, 429],
+    example: {
+      request: { name: 'Robin Reviewer', email: 'robin@partner.example', regions: ['AB'] },
+      response: {
+        reviewerId: 'rv0123456789abcdef0123',
+        apiKey: 'secor_reviewer_3q2-7wXyZbA1cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3w',
+      },
+    },
+  },
+  'GET /ops/reviewers': {
+    operationId: 'listReviewers',
+    summary: 'List the reviewers',
+    description: 'Every reviewer with its regions, when its key was issued and, if so, revoked. Never a key.',
+    tag: 'Operations',
+    roles: ['ops'],
+    status: 200,
+    response: 'ReviewerList',
+    errors: [401, 403, 429],
+    example: {
+      response: {
+        items: [
+          {
+            reviewerId: 'rv0123456789abcdef0123',
+            name: 'Robin Reviewer',
+            email: 'robin@partner.example',
+            regions: ['AB'],
+            createdAt: '2027-01-04T15:00:00.000Z',
+          },
+        ],
+      },
+    },
+  },
+  'DELETE /ops/reviewers/{reviewerId}': {
+    operationId: 'revokeReviewer',
+    summary: 'Revoke a reviewer key',
+    description: 'The reviewer key stops working at once (401 from then on). Revoking again changes nothing.',
+    tag: 'Operations',
+    roles: ['ops'],
+    status: 204,
+    response: 'NoContent',
+    errors: KEY_ROUTE_ERRORS,
   },
 } as const satisfies Record<string, Operation>;

@@ -4,7 +4,7 @@ import type { ResponseSchemaName, SchemaName } from '../schemas';
 
 export { COMPANY_ID_PATTERN } from '../ids';
 
-export type SuccessStatus = 200 | 201 | 202;
+export type SuccessStatus = 200 | 201 | 202 | 204;
 /** The error statuses a route can answer (besides an unexpected 500). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 429;
 
@@ -13,7 +13,8 @@ export const TAGS = {
   Training: 'The trainee, training enrolments and exam attempts.',
   Certification: 'The health & safety program and audits (certification, maintenance, recertification).',
   Certificates: 'Public verification of a certificate number.',
-  Operations: 'Operations: companies by phase, workflow executions, reminders, redrive and assessor keys.',
+  Operations:
+    'Operations: companies by phase, workflow executions, reminders, redrive, assessor and reviewer keys.',
   Documentation: 'This document.',
 } as const;
 export type Tag = keyof typeof TAGS;

@@ -113,7 +113,7 @@ export const emailIssue = Type.Object(
   { description: 'The latest bounce or complaint SES reported: reminders may not be arriving' },
 );
 export const apiKey = Type.String({
-  pattern: '^secor_(company|assessor)_[A-Za-z0-9_-]{43}$',
+  pattern: '^secor_(company|assessor|reviewer)_[A-Za-z0-9_-]{43}$',
   description: 'The API key: shown once, only its hash is stored. Send it as `Authorization: Bearer <key>`.',
 });
 /** A key in the response that issued it: absent when that response is answered again as an idempotent replay. */

@@ -51,7 +51,32 @@ export const schemas = {
     },
   ),
   Withdrawal: closed({ reason: Type.Optional(text(1000)) }, { description: 'Leaving the program' }),
-  Assessor: closed({ name: text(200), email }, { description: 'An assessor (auditor) to issue a key to' }),
+  Assessor: closed(
+    {
+      name: text(200),
+      email,
+      regions: Type.Optional(
+        Type.Array(oneOf(REGIONS), {
+          minItems: 1,
+          uniqueItems: true,
+          description: 'The regions the key may be used in (absent: every region)',
+        }),
+      ),
+    },
+    { description: 'An assessor (auditor) to issue a key to' },
+  ),
+  Reviewer: closed(
+    {
+      name: text(200),
+      email,
+      regions: Type.Array(oneOf(REGIONS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: "The regions of the certifying partner the reviewer works for: the key's scope",
+      }),
+    },
+    { description: "A certifying partner's QA reviewer to issue a key to" },
+  ),
   Empty: closed({}, { description: 'No fields' }),
 };
 

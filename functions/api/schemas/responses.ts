@@ -154,6 +154,15 @@ const execution = Type.Object({
   stoppedAt: Type.Optional(timestamp),
 });
 
+/** What a list of assessors or reviewers says of each (never its key). */
+const keyHolderFields = {
+  name: Type.String(),
+  email: Type.String(),
+  regions: Type.Array(region, { description: 'The regions its key may be used in (empty: every region)' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  revokedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Its key stopped working then' })),
+};
+
 /** The 2xx bodies, by name. */
 export const responseSchemas = {
   CompanyStatus: companyStatus,
@@ -250,6 +259,37 @@ export const responseSchemas = {
     },
     { description: 'The new assessor and its API key' },
   ),
+  ReviewerCreated: Type.Object(
+    { reviewerId: Type.String({ pattern: '^rv[0-9a-f]{20}$' }), apiKey: issuedApiKey },
+    { description: 'The new reviewer and its API key' },
+  ),
+  KeyIssued: Type.Object(
+    { apiKey: issuedApiKey },
+    { description: "The company's new API key; the previous one stopped working" },
+  ),
+  AssessorList: Type.Object(
+    {
+      items: Type.Array(
+        Type.Object({
+          assessorId: Type.String({ pattern: '^as[0-9a-f]{20}$' }),
+          ...keyHolderFields,
+        }),
+      ),
+    },
+    { description: 'Every assessor, oldest first (never a key)' },
+  ),
+  ReviewerList: Type.Object(
+    {
+      items: Type.Array(
+        Type.Object({
+          reviewerId: Type.String({ pattern: '^rv[0-9a-f]{20}$' }),
+          ...keyHolderFields,
+        }),
+      ),
+    },
+    { description: 'Every reviewer, oldest first (never a key)' },
+  ),
+  NoContent: Type.Null({ description: 'No content' }),
   OpenApiDocument: Type.Object(
     {
       openapi: Type.String({ pattern: '^3\\.1\\.\\d+$' }),

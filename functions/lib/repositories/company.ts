@@ -54,6 +54,8 @@ export class CompanyRepository {
     company: Company,
     extraItems: Record<string, unknown>[] = [],
     now = Date.now(),
+    /** Attributes of the company item besides the record (e.g. the hash of its current key). */
+    attributes: Record<string, unknown> = {},
   ): Promise<StoredCompany> {
     // The new company's execution is started after the commit, from the outbox (see Signal).
     const signal: Signal = {
@@ -114,6 +116,7 @@ export class CompanyRepository {
           version: 1,
           executions: [company.execution.name],
           ...signalAttributes(signal, company.companyId),
+          ...attributes,
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),

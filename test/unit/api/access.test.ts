@@ -164,6 +164,34 @@ const ROWS: Row[] = [
     body: INVALID,
     allowed: { ops: 400 },
   },
+  {
+    route: 'POST /companies/{companyId}/keys',
+    method: 'POST',
+    path: companyPath('/keys'),
+    body: INVALID,
+    allowed: { own: 400 },
+  },
+  { route: 'GET /ops/assessors', method: 'GET', path: () => '/ops/assessors', allowed: { ops: 200 } },
+  {
+    route: 'DELETE /ops/assessors/{assessorId}',
+    method: 'DELETE',
+    path: () => '/ops/assessors/as00000000000000000000',
+    allowed: { ops: 404 },
+  },
+  {
+    route: 'POST /ops/reviewers',
+    method: 'POST',
+    path: () => '/ops/reviewers',
+    body: INVALID,
+    allowed: { ops: 400 },
+  },
+  { route: 'GET /ops/reviewers', method: 'GET', path: () => '/ops/reviewers', allowed: { ops: 200 } },
+  {
+    route: 'DELETE /ops/reviewers/{reviewerId}',
+    method: 'DELETE',
+    path: () => '/ops/reviewers/rv00000000000000000000',
+    allowed: { ops: 404 },
+  },
 ];
 
 describe.each(ROWS)('$route', (row) => {
@@ -175,7 +203,7 @@ describe.each(ROWS)('$route', (row) => {
     const allowed = row.allowed[caller];
     if (allowed !== undefined) {
       expect(res.status).toBe(allowed);
-    } else if (row.route.startsWith('GET /ops') || row.route.startsWith('POST /ops')) {
+    } else if (/^[A-Z]+ \/ops\//.test(row.route)) {
       expect({ status: res.status, body: res.raw }).toEqual({ status: 403, body: IAM_FORBIDDEN.body });
     } else if (caller === 'none' || caller === 'unknown' || caller === 'malformed' || caller === 'ops') {
       const error = expectError(res, 401, 'UNAUTHENTICATED');

@@ -77,6 +77,7 @@ export function contractProblem(method: string, path: string, status: number, ra
   if (status >= 200 && status < 300) {
     if (!op) return `${route}: ${status} without a route`;
     if (status !== op.status) return `${route}: status ${status}, the contract says ${op.status}`;
+    if (status === 204) return raw === '' ? null : `${route}: 204 with a body`;
     const problem = problemOf(validator(op.response, responseSchemas[op.response]), body);
     return problem && `${route}: ${status} body does not match ${op.response}: ${problem}`;
   }

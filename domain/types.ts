@@ -48,7 +48,8 @@ export interface EmailIssue {
 }
 
 /** Who caused a change: `public`, `company`, `assessor:<id>`, `ops`, or `system` (the workflow). */
-export type Actor = 'public' | 'company' | 'ops' | 'system' | `assessor:${string}` | `reviewer:${string}`;
+export type Actor =
+  'public' | 'company' | 'trainee' | 'ops' | 'system' | `assessor:${string}` | `reviewer:${string}`;
 
 export interface Contact {
   name: string;

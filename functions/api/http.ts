@@ -109,8 +109,11 @@ export function principalOf(event: ApiEvent): Principal {
   const auth = event.requestContext.authorizer;
   if (auth?.iam) return { role: 'ops', id: auth.iam.userArn ?? 'iam' };
   const l = auth?.lambda;
+  const session = typeof l?.session === 'string' ? { session: l.session } : {};
   if (l?.role === 'company' && typeof l.companyId === 'string')
-    return { role: 'company', companyId: l.companyId };
+    return { role: 'company', companyId: l.companyId, ...session };
+  if (l?.role === 'trainee' && typeof l.companyId === 'string')
+    return { role: 'trainee', companyId: l.companyId, ...session };
   const regions = typeof l?.regions === 'string' && l.regions !== '' ? { regions: l.regions.split(',') } : {};
   if (l?.role === 'assessor' && typeof l.assessorId === 'string')
     return { role: 'assessor', assessorId: l.assessorId, ...regions };
@@ -178,8 +181,8 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
       }
       // The key is scoped to the caller and the route: two companies may use the same key value.
       const scope =
-        principal.role === 'company'
-          ? principal.companyId
+        principal.role === 'company' || principal.role === 'trainee'
+          ? `${principal.role}:${principal.companyId}`
           : principal.role === 'assessor'
             ? principal.assessorId
             : principal.role === 'reviewer'

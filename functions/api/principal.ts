@@ -5,7 +5,9 @@ import { forbidden, unauthenticated } from './errors';
 
 export type Principal =
   | { role: 'public' }
-  | { role: 'company'; companyId: string }
+  /** `session`: the hash of the session key, when signed in by email (absent for an API key). */
+  | { role: 'company'; companyId: string; session?: string }
+  | { role: 'trainee'; companyId: string; session?: string }
   /** `regions`: the only regions the key may be used in (absent: every region). */
   | { role: 'assessor'; assessorId: string; regions?: string[] }
   | { role: 'reviewer'; reviewerId: string; regions?: string[] }
@@ -35,6 +37,8 @@ export function actorOf(p: Principal): Actor {
       return 'public';
     case 'company':
       return 'company';
+    case 'trainee':
+      return 'trainee';
     case 'assessor':
       return `assessor:${p.assessorId}`;
     case 'reviewer':
@@ -58,7 +62,13 @@ export function authorize(p: Principal, roles: readonly Role[], companyId?: stri
   if (!roles.includes(p.role)) {
     throw forbidden(`this route is for ${roles.join(' or ')} keys; a ${p.role} key may not use it`);
   }
-  if (p.role === 'company' && companyId !== undefined && p.companyId !== companyId) {
-    throw forbidden('a company key may only be used on its own company');
+  if (
+    (p.role === 'company' || p.role === 'trainee') &&
+    companyId !== undefined &&
+    p.companyId !== companyId
+  ) {
+    throw forbidden(
+      `a ${p.role === 'company' ? 'company key' : 'trainee session'} may only be used on its own company`,
+    );
   }
 }

@@ -14,6 +14,7 @@ export interface RouteBinding {
 
 const COMPANIES = 'functions/api/companies.ts';
 const OPS = 'functions/api/ops.ts';
+const ACCESS = 'functions/api/access.ts';
 
 /** Every route of API.md, its module, and its authorization: the Api construct builds the same table. */
 export const ROUTES: RouteBinding[] = [
@@ -32,6 +33,9 @@ export const ROUTES: RouteBinding[] = [
     module: 'functions/api/certificates.ts',
   },
   { routeKey: 'GET /openapi.json', auth: 'none', module: 'functions/api/openapi.ts' },
+  { routeKey: 'POST /sign-in', auth: 'none', module: ACCESS },
+  { routeKey: 'POST /sessions', auth: 'none', module: ACCESS },
+  { routeKey: 'DELETE /sessions/current', auth: 'key', module: ACCESS },
   { routeKey: 'GET /ops/companies', auth: 'iam', module: OPS },
   { routeKey: 'GET /ops/companies/{companyId}', auth: 'iam', module: OPS },
   { routeKey: 'GET /ops/companies/{companyId}/executions', auth: 'iam', module: OPS },

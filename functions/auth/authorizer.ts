@@ -6,10 +6,17 @@
  */
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { logger } from '../lib/logger';
+import { systemClock } from '../lib/clock';
 import { KeyRepository } from '../lib/repositories/keys';
+import { SessionRepository } from '../lib/repositories/sessions';
 import { bearer, hashApiKey } from '../api/principal';
 
 const keys = new KeyRepository();
+const sessions = new SessionRepository();
+/** Session keys are told from API keys by their prefix. */
+export const SESSION_PREFIX = 'secor_session_';
+/** The time sessions are checked against (tests set it). */
+export const clock = { now: systemClock };
 
 export interface AuthorizerResult {
   isAuthorized: boolean;
@@ -21,6 +28,17 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
   const key = bearer(header);
   if (!key) return { isAuthorized: true, context: { role: 'anonymous', reason: 'missing' } };
   const hash = hashApiKey(key);
+  if (key.startsWith(SESSION_PREFIX)) {
+    // A session from a sign-in link: valid until its expiry (deleted when ended).
+    const session = await sessions.getSession(hash);
+    if (!session || session.expiresAt <= clock.now()) {
+      return { isAuthorized: true, context: { role: 'anonymous', reason: 'unknown' } };
+    }
+    return {
+      isAuthorized: true,
+      context: { role: session.role, companyId: session.companyId, session: hash },
+    };
+  }
   const record = await keys.get(hash);
   if (!record) {
     logger.info('unknown API key', { route: event.routeKey });

@@ -210,3 +210,36 @@ export function renderNotice(
   const html = `<!doctype html><html><body>${body.map((l) => (l ? `<p>${escapeHtml(l)}</p>` : '')).join('')}</body></html>`;
   return { subject, text, html };
 }
+
+/**
+ * The sign-in email: one link that signs the person in (it works once, for `validMinutes`), who it is for, and
+ * what to do if they did not ask for it. The token is in the link's fragment, which browsers never send to a
+ * server (so it reaches no access log).
+ */
+export function renderSignIn(options: {
+  companyName: string;
+  role: 'company' | 'trainee';
+  link: string;
+  validMinutes: number;
+}): RenderedEmail {
+  const who =
+    options.role === 'trainee'
+      ? `the SECOR training of ${options.companyName}`
+      : `the SECOR certification of ${options.companyName}`;
+  const subject = `Your sign-in link for ${options.companyName}`;
+  const lines = [
+    `Someone (we hope you) asked to sign in to ${who}.`,
+    `Open this link to sign in. It works once, within ${options.validMinutes} minutes:`,
+    options.link,
+    'If you did not ask for it, ignore this email: nobody can sign in without the link, and it expires on its own.',
+  ];
+  const text = `${lines.join('\n\n')}\n`;
+  const html = [
+    '<!doctype html><html lang="en"><body>',
+    `<p>Someone (we hope you) asked to sign in to ${escapeHtml(who)}.</p>`,
+    `<p><a href="${escapeHtml(options.link)}">Sign in</a> — the link works once, within ${options.validMinutes} minutes.</p>`,
+    '<p>If you did not ask for it, ignore this email: nobody can sign in without the link, and it expires on its own.</p>',
+    '</body></html>',
+  ].join('');
+  return { subject, text, html };
+}

@@ -28,7 +28,7 @@ export interface ApiProps {
  * company/assessor routes, IAM (SigV4) on /ops/*, throttling, access logs, the URL as a stack output.
  */
 /** The API functions that render emails (and so their links). */
-export const EMAILING_API_FUNCTIONS = ['functions/api/ops.ts'];
+export const EMAILING_API_FUNCTIONS = ['functions/api/ops.ts', 'functions/api/access.ts'];
 
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -66,7 +66,7 @@ export class Api extends Construct {
           statements: [
             item(
               ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
-              ['company', 'legalName', 'apiKey', 'idempotency', 'certificateSequence'],
+              ['company', 'legalName', 'apiKey', 'idempotency', 'certificateSequence', 'email'],
             ),
           ],
         },
@@ -95,10 +95,24 @@ export class Api extends Construct {
           ses: true,
         },
         'functions/api/openapi.ts': { description: 'API: the OpenAPI document', statements: [] },
+        'functions/api/access.ts': {
+          description: 'API: sign-in by email and sessions',
+          statements: [
+            item(['GetItem'], ['company']),
+            item(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], ['signIn', 'signInLimit', 'session']),
+            // The companies an address is the contact or trainee of: a Query of its EMAIL# partition.
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query'],
+              resources: [props.table.tableArn],
+              conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EMAIL#*'] } },
+            }),
+          ],
+          ses: true,
+        },
         [AUTHORIZER_MODULE]: {
           description: 'API: key authorizer',
           // The key item, and the company's current key hash on its item.
-          statements: [item(['GetItem'], ['apiKey', 'company'])],
+          statements: [item(['GetItem'], ['apiKey', 'company', 'session'])],
         },
       };
     for (const [entry, grant] of Object.entries(grants)) {

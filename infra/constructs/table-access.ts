@@ -11,6 +11,10 @@ export const ITEM_KINDS = {
   legalName: 'LEGALNAME#*',
   apiKey: 'APIKEY#*',
   keyHolder: 'KEYHOLDER#*',
+  email: 'EMAIL#*',
+  signIn: 'SIGNIN#*',
+  signInLimit: 'SIGNINLIMIT#*',
+  session: 'SESSION#*',
   idempotency: 'IDEMPOTENCY',
   certificateSequence: 'SEQUENCE#CERTIFICATE#*',
 } as const;

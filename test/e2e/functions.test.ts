@@ -61,6 +61,10 @@ const PROBES: Record<string, { event: unknown; expect: (result: unknown) => void
     event: apiEvent('GET /ops/companies', undefined, true),
     expect: (r) => expect(r).toMatchObject({ statusCode: 200 }),
   },
+  'functions/api/access.ts': {
+    event: { ...apiEvent('POST /sign-in'), body: JSON.stringify({ email: 'nobody@example.com' }) },
+    expect: (r) => expect(r).toMatchObject({ statusCode: 202, body: '{}' }),
+  },
   'functions/auth/authorizer.ts': {
     event: { type: 'REQUEST', headers: {}, routeKey: 'GET /companies/{companyId}' },
     expect: (r) =>

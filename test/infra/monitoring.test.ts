@@ -189,7 +189,7 @@ describe('alarms: every one notifies the operations topic', () => {
 
   test('Lambda Errors ≥ 1 (5 min) on every function of the stack, one alarm each', () => {
     const functionIds = ofType('AWS::Lambda::Function').map(([id]) => id);
-    expect(functionIds).toHaveLength(3 + 5 + 1 + 2);
+    expect(functionIds).toHaveLength(3 + 6 + 1 + 2);
     const errorAlarms = alarmsOn('AWS/Lambda', 'Errors');
     expect(errorAlarms).toHaveLength(functionIds.length);
     const alarmed = errorAlarms.map(([, r]) => {
@@ -253,7 +253,7 @@ describe('alarms: every one notifies the operations topic', () => {
   });
 
   test('exactly these alarms: 9 on the system, one per Lambda function; all in the construct, all with the action', () => {
-    expect(alarms()).toHaveLength(9 + 11);
+    expect(alarms()).toHaveLength(9 + 12);
     expect(synth.stack.monitoring.alarms.map((a) => logicalId(a)).sort()).toEqual(
       alarms()
         .map(([id]) => id)

@@ -207,8 +207,8 @@ const stateMachineArn = () =>
   `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName()}`;
 
 describe('Lambda task functions', () => {
-  test('exactly the three task functions (besides the five API, the SES feedback and the two outbox functions)', () => {
-    synth.template.resourceCountIs('AWS::Lambda::Function', 3 + 5 + 1 + 2);
+  test('exactly the three task functions (besides the six API, the SES feedback and the two outbox functions)', () => {
+    synth.template.resourceCountIs('AWS::Lambda::Function', 3 + 6 + 1 + 2);
     const ids = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([, r]) => String(r.Metadata?.['secor:handler'] ?? '').startsWith('functions/tasks/'))
@@ -349,16 +349,21 @@ describe('function roles: least privilege', () => {
       JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': kinds } });
     const all = 'dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem';
     expect(leading('functions/api/companies.ts')).toEqual([
-      `${all} ${on(['COMPANY#*', 'LEGALNAME#*', 'APIKEY#*', 'IDEMPOTENCY', 'SEQUENCE#CERTIFICATE#*'])}`,
+      `${all} ${on(['COMPANY#*', 'LEGALNAME#*', 'APIKEY#*', 'IDEMPOTENCY', 'SEQUENCE#CERTIFICATE#*', 'EMAIL#*'])}`,
     ]);
     expect(leading('functions/api/ops.ts')).toEqual([
       `${all} ${on(['COMPANY#*', 'APIKEY#*', 'KEYHOLDER#*', 'IDEMPOTENCY'])}`,
     ]);
     expect(leading('functions/api/certificates.ts')).toEqual([`dynamodb:GetItem ${on(['COMPANY#*'])}`]);
     expect(leading('functions/auth/authorizer.ts')).toEqual([
-      `dynamodb:GetItem ${on(['APIKEY#*', 'COMPANY#*'])}`,
+      `dynamodb:GetItem ${on(['APIKEY#*', 'COMPANY#*', 'SESSION#*'])}`,
     ]);
     expect(leading('functions/api/openapi.ts')).toEqual([]);
+    // Sign-in: reads companies, writes only tokens, sessions and the per-address allowance.
+    expect(leading('functions/api/access.ts')).toEqual([
+      `dynamodb:GetItem ${on(['COMPANY#*'])}`,
+      `${all} ${on(['SIGNIN#*', 'SIGNINLIMIT#*', 'SESSION#*'])}`,
+    ]);
   });
 
   test('only the Await task may SendTaskSuccess, and only to the lifecycle state machine', () => {
@@ -689,9 +694,13 @@ describe('cdk-nag AwsSolutions', () => {
     expect(pinned.map((a) => a.path).sort()).toEqual(functions.sort());
     const publicRoutes = acknowledgements().filter((a) => a.id === 'AwsSolutions::AwsSolutions-APIG4');
     expect(publicRoutes.map((a) => a.path).sort()).toEqual(
-      ['GET--certificates--{certificateNumber}', 'GET--openapi.json', 'POST--companies'].map(
-        (r) => `SecorLifecycle/Api/HttpApi/${r}`,
-      ),
+      [
+        'GET--certificates--{certificateNumber}',
+        'GET--openapi.json',
+        'POST--companies',
+        'POST--sessions',
+        'POST--sign-in',
+      ].map((r) => `SecorLifecycle/Api/HttpApi/${r}`),
     );
   });
 

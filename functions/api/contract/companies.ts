@@ -46,9 +46,9 @@ export const COMPANY_OPERATIONS = {
     summary: 'Get the company status',
     description:
       "The company's phase, its next deadline, training, program, audits, certificate and history. With the " +
-      "company's own key (operations read it at GET /ops/companies/{companyId}).",
+      "company's own key or session, or its trainee's session (operations read it at GET /ops/companies/{companyId}).",
     tag: 'Companies',
-    roles: ['company'],
+    roles: ['company', 'trainee'],
     status: 200,
     response: 'CompanyStatus',
     errors: KEY_ROUTE_ERRORS,
@@ -73,9 +73,10 @@ export const COMPANY_OPERATIONS = {
     operationId: 'reEnrolTrainee',
     summary: 'Re-enrol the trainee in training',
     description:
-      'Opens a new enrolment (a new set of exam attempts), e.g. after the attempts were exhausted.',
+      'Opens a new enrolment (a new set of exam attempts), e.g. after the attempts were exhausted, or the ' +
+      'refresher. By the company, or by its trainee signed in by email.',
     tag: 'Training',
-    roles: ['company'],
+    roles: ['company', 'trainee'],
     request: 'Enrolment',
     idempotent: true,
     status: 201,

@@ -5,6 +5,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { responseSchemas, schemas, SchemaName } from '../schemas';
+import { ACCESS_OPERATIONS } from './access';
 import { COMPANY_OPERATIONS } from './companies';
 import { OPS_OPERATIONS } from './ops';
 import { PUBLIC_OPERATIONS } from './public';
@@ -24,6 +25,7 @@ export {
 export const OPERATIONS = {
   ...COMPANY_OPERATIONS,
   ...PUBLIC_OPERATIONS,
+  ...ACCESS_OPERATIONS,
   ...OPS_OPERATIONS,
 } as const satisfies Record<string, Operation>;
 

@@ -78,6 +78,11 @@ export const schemas = {
     { description: "A certifying partner's QA reviewer to issue a key to" },
   ),
   Empty: closed({}, { description: 'No fields' }),
+  SignIn: closed({ email }, { description: 'The address to send a sign-in link to' }),
+  SessionRequest: closed(
+    { token: text(200, { minLength: 20, description: 'The token of the sign-in link (after #sign-in=)' }) },
+    { description: 'A sign-in token to exchange for a session' },
+  ),
 };
 
 export type SchemaName = keyof typeof schemas;

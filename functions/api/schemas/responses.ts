@@ -290,6 +290,24 @@ export const responseSchemas = {
     { description: 'Every reviewer, oldest first (never a key)' },
   ),
   NoContent: Type.Null({ description: 'No content' }),
+  Accepted: Type.Object({}, { description: 'Accepted (nothing is told about the address)' }),
+  SessionCreated: Type.Object(
+    {
+      sessionKey: Type.String({
+        pattern: '^secor_session_[A-Za-z0-9_-]{43}$',
+        description: 'The session key: send it as `Authorization: Bearer <key>`; only its hash is stored',
+      }),
+      role: oneOf(['company', 'trainee'] as const, {
+        description: 'company: the contact; trainee: the trainee',
+      }),
+      companyId,
+      expiresAt: Type.String({
+        format: 'date-time',
+        description: 'The session ends then (at most 12 hours)',
+      }),
+    },
+    { description: 'A session, from a sign-in link' },
+  ),
   OpenApiDocument: Type.Object(
     {
       openapi: Type.String({ pattern: '^3\\.1\\.\\d+$' }),

@@ -25,6 +25,7 @@ import {
   type StoredCompany,
 } from './company-items';
 import { ConflictError, NotFoundError } from './errors';
+import { SessionRepository } from './sessions';
 import {
   claimNotice,
   markNoticeSent,
@@ -121,6 +122,7 @@ export class CompanyRepository {
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
+    await this.linkEmails(null, company);
     return { company, version: 1, pendingTask: null, signal, executions: [company.execution.name] };
   }
 
@@ -204,14 +206,30 @@ export class CompanyRepository {
           ? nextSignal(stored.signal, effect, decision.company.execution.name, outbox.now(), randomUUID())
           : null;
       try {
-        return {
-          stored: await this.save(stored.version, decision.company, stored.company.execution.name, signal),
-          decision,
-        };
+        const saved = await this.save(
+          stored.version,
+          decision.company,
+          stored.company.execution.name,
+          signal,
+        );
+        await this.linkEmails(stored.company, decision.company);
+        return { stored: saved, decision };
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= attempts) throw e;
       }
     }
+  }
+
+  /**
+   * Links a new contact or trainee address to the company, for sign-in by email (only when it changed; the link is
+   * checked against the record when used, so an address that is no longer current signs nobody in).
+   */
+  private async linkEmails(before: Company | null, after: Company): Promise<void> {
+    const links = new SessionRepository(this.tableName);
+    if (after.contact.email !== before?.contact.email)
+      await links.linkEmail(after.contact.email, after.companyId, 'company');
+    if (after.trainee && after.trainee.email !== before?.trainee?.email)
+      await links.linkEmail(after.trainee.email, after.companyId, 'trainee');
   }
 
   /**

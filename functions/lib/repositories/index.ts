@@ -4,4 +4,5 @@ export * from './company';
 export * from './errors';
 export * from './index-repository';
 export * from './keys';
+export * from './sessions';
 export type { NoticeClaim, NoticeLease } from './notices';

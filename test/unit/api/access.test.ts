@@ -171,6 +171,8 @@ const ROWS: Row[] = [
     body: INVALID,
     allowed: { own: 400 },
   },
+  // Only a session may be ended here: every API key is refused (the ops key is an unknown key on this route).
+  { route: 'DELETE /sessions/current', method: 'DELETE', path: () => '/sessions/current', allowed: {} },
   { route: 'GET /ops/assessors', method: 'GET', path: () => '/ops/assessors', allowed: { ops: 200 } },
   {
     route: 'DELETE /ops/assessors/{assessorId}',

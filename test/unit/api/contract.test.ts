@@ -364,9 +364,9 @@ describe('404 NOT_FOUND', () => {
 /** The routes of API.md, their roles, and their request schema (by name in schemas.ts). */
 const API_ROUTES: [string, string[], keyof typeof schemas | null][] = [
   ['POST /companies', ['public'], 'SignUp'],
-  ['GET /companies/{companyId}', ['company'], null],
+  ['GET /companies/{companyId}', ['company', 'trainee'], null],
   ['PUT /companies/{companyId}/trainee', ['company'], 'Trainee'],
-  ['POST /companies/{companyId}/training/enrolments', ['company'], 'Enrolment'],
+  ['POST /companies/{companyId}/training/enrolments', ['company', 'trainee'], 'Enrolment'],
   ['POST /companies/{companyId}/training/attempts', ['assessor'], 'ExamAttempt'],
   ['POST /companies/{companyId}/program', ['company'], 'Program'],
   ['POST /companies/{companyId}/audits', ['assessor', 'company'], 'Audit'],

@@ -126,6 +126,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
   const keys = new repository.KeyRepository(table);
   const service = await import('../../../functions/api/company-service');
   const certificates = await import('../../../functions/api/certificates');
+  const authorizer = await import('../../../functions/auth/authorizer');
   const systemNow = service.clock.now;
   const aws = await import('../../../functions/lib/aws');
   const outbox = new LocalOutboxStream(table, async () => {
@@ -146,6 +147,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
       const now = iso === null ? systemNow : () => iso;
       service.clock.now = now;
       certificates.clock.now = now;
+      authorizer.clock.now = now;
     },
     async scan() {
       const items: Record<string, unknown>[] = [];
@@ -186,6 +188,7 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
     async close() {
       service.clock.now = systemNow;
       certificates.clock.now = systemNow;
+      authorizer.clock.now = systemNow;
       sfn.restore();
       ses.restore();
       outbox.close();

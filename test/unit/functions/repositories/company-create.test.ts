@@ -1,3 +1,4 @@
+import { emailHash } from '../../../../functions/lib/repositories/sessions';
 import { World, ddb, throughputExceeded } from '../world';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -81,7 +82,13 @@ describe('CompanyRepository.create', () => {
       signal,
       executions: ['co-1-c1-REGISTRATION'],
     });
-    expect(world.journal).toEqual([`Put ${CLAIM}`, 'Put APIKEY#hash-1|KEY', 'Put COMPANY#co-1|PROFILE']);
+    // After the commit, the contact's address is linked to the company for sign-in by email (by its hash).
+    expect(world.journal).toEqual([
+      `Put ${CLAIM}`,
+      'Put APIKEY#hash-1|KEY',
+      'Put COMPANY#co-1|PROFILE',
+      `Put EMAIL#${emailHash(company.contact.email)}|co-1#company`,
+    ]);
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts[0]).toEqual({
       TableName: ENV.TABLE_NAME,
@@ -158,6 +165,7 @@ describe('CompanyRepository.create', () => {
       `Put ${CLAIM}`, // conditional on the owner: companyId = :owner
       'Put APIKEY#hash-1|KEY',
       'Put COMPANY#co-2|PROFILE',
+      `Put EMAIL#${emailHash(stored.company.contact.email)}|co-2#company`,
     ]);
     expect(ddb.commandCalls(PutCommand)[1]?.args[0].input).toEqual({
       TableName: ENV.TABLE_NAME,

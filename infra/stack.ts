@@ -48,10 +48,12 @@ export class SecorStack extends Stack {
     });
     this.outbox = new Outbox(this, 'Outbox', {
       table: this.data.table,
+      taskTokenKey: this.data.taskTokenKey,
       stateMachineArn: lifecycleStateMachine(this).arn,
     });
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
       table: this.data.table,
+      taskTokenKey: this.data.taskTokenKey,
       notifications: this.notifications,
       publicApiUrl: this.api.url.replace(/\/$/, ''),
     });

@@ -73,6 +73,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   await ensureTable(dynamo.endpoint, TABLE_NAME);
   log(options.quiet, `DynamoDB (dynalite) at ${dynamo.endpoint}, data in ${path.join(dataDir, 'dynamodb')}`);
 
+  // 2b. KMS (the local stand-in: Encrypt/Decrypt), its key in the data directory.
+  const { LOCAL_KMS_KEY_ID, startKms } = await import('./services/kms');
+  const kms = await startKms({ keyFile: path.join(dataDir, 'kms-key') });
+
   // 3. SES outbox (aws-ses-v2-local).
   const { default: startSes } = await import('aws-ses-v2-local');
   const ses = await startSes({ host: '127.0.0.1', port: sesPort });
@@ -266,12 +270,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const tableId = resourceOfType('AWS::DynamoDB::GlobalTable');
   const apiId = resourceOfType('AWS::ApiGatewayV2::Api');
   const configurationSetId = resourceOfType('AWS::SES::ConfigurationSet');
+  const keyId = resourceOfType('AWS::KMS::Key');
   const functions = new LocalLambda({
     template: lifecycle.template,
     stackName: lifecycle.stackName,
     refs: {
       ...(tableId ? { [tableId]: TABLE_NAME } : {}),
       ...(configurationSetId ? { [configurationSetId]: 'secor-local' } : {}),
+      ...(keyId ? { [keyId]: LOCAL_KMS_KEY_ID } : {}),
       SenderAddress: process.env.SENDER_ADDRESS as string,
       OpsEmail: process.env.OPS_EMAIL as string,
     },
@@ -286,6 +292,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SESV2: sesUrl,
       AWS_ENDPOINT_URL_SFN: sfnUrl,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
       // Metrics are CloudWatch's (EMF read from Lambda's logs): none locally.
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -358,6 +365,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await sfn.close();
       await new Promise<void>((resolve) => ses.close(() => resolve()));
       await dynamo.close();
+      await kms.close();
       saveClock(); // ≥ every time read while closing
       persistClock(null); // the data directory may go once closed
     },

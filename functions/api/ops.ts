@@ -16,7 +16,7 @@ import { recipientAddress } from '../lib/notify';
 import { IndexRepository, type KeyHolder } from '../lib/repositories';
 import { executionArnOf } from '../lib/workflow';
 import { renderNotice } from '../notifications/templates';
-import { act, clock, keys, loadCompany, newId, statusOf } from './company-service';
+import { act, clock, keys, loadCompany, newId, repo, statusOf } from './company-service';
 import { HttpError, notFound } from './errors';
 import { createApi, defineRoutes, type Ctx, type Reply } from './http';
 import { hashApiKey, newApiKey } from './principal';
@@ -118,13 +118,28 @@ function parseCursor(raw: string, phases: number): Cursor {
 
 const executionArn = executionArnOf;
 
+/**
+ * The company's executions, oldest first. Step Functions describes those it still has; one it no longer has
+ * (history is deleted 90 days after an execution closes) is listed from the company's own record of its start,
+ * as FAILED if the company's history records its failure and SUCCEEDED otherwise (a later one started: it
+ * handed over). A name the record moved past before it ever started (the trainee passed at once) is not listed;
+ * the current one, not started yet (its start is still in the outbox), is NOT_STARTED.
+ */
 async function listExecutions({
   params,
 }: Ctx<'GET /ops/companies/{companyId}/executions'>): Promise<
   Reply<'GET /ops/companies/{companyId}/executions'>
 > {
-  const stored = await loadCompany(params.companyId as string);
-  const names = stored.executions?.length ? stored.executions : [stored.company.execution.name];
+  const companyId = params.companyId as string;
+  const stored = await loadCompany(companyId);
+  const starts = await repo.executionStarts(companyId);
+  const current = stored.company.execution.name;
+  const names = stored.executions?.length ? stored.executions : [current];
+  const failed = new Set(
+    stored.company.history
+      .filter((e) => e.type === 'WORKFLOW_FAILED')
+      .map((e) => String(e.details?.execution ?? '')),
+  );
   const items = [];
   for (const name of names) {
     const arn = executionArn(name);
@@ -141,7 +156,13 @@ async function listExecutions({
       });
     } catch (e) {
       if (!(e instanceof ExecutionDoesNotExist)) throw e;
-      items.push({ name, executionArn: arn, phase, status: 'NOT_STARTED' });
+      const startedAt = starts.get(name);
+      if (startedAt) {
+        const status = failed.has(name) ? 'FAILED' : 'SUCCEEDED';
+        items.push({ name, executionArn: arn, phase, status, startedAt });
+      } else if (name === current) {
+        items.push({ name, executionArn: arn, phase, status: 'NOT_STARTED' });
+      }
     }
   }
   return { status: 200, body: { items } };

@@ -16,6 +16,7 @@ import { phaseInput, planNext, policies, type Company } from '../../domain';
 import { sfn } from './aws';
 import { config } from './env';
 import { logger } from './logger';
+import { openTaskToken } from './secrets';
 import type { CompanyRepository } from './repositories/company';
 import type { StoredCompany } from './repositories/company-items';
 
@@ -57,7 +58,8 @@ export async function completeWaitingStep(
       iteration: task.iteration + 1,
     });
     try {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: task.token, output: JSON.stringify(plan) }));
+      const taskToken = task.sealed ? await openTaskToken(task.token, current.company.companyId) : task.token;
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(plan) }));
       return true;
     } catch (e) {
       if (!STALE.some((t) => e instanceof t)) throw e;

@@ -9,6 +9,7 @@ import { planNext, policies } from '../../domain';
 import { sfn } from '../lib/aws';
 import { systemClock } from '../lib/clock';
 import { logger } from '../lib/logger';
+import { sealTaskToken } from '../lib/secrets';
 import { CompanyRepository } from '../lib/repositories/company';
 import { NotFoundError } from '../lib/repositories/errors';
 import type { TaskEvent } from './types';
@@ -27,6 +28,8 @@ export const handler = (event: AwaitEvent): Promise<void> => run(event);
 
 /** The handler's work, at the time `clock` says. */
 export async function run(event: AwaitEvent, clock = systemClock): Promise<void> {
+  // The token completes the step: it is stored sealed (KMS), never in plaintext.
+  let sealed: string | undefined;
   for (let attempt = 1; attempt <= 5; attempt++) {
     const now = clock();
     const stored = await repo.load(event.companyId);
@@ -45,8 +48,10 @@ export async function run(event: AwaitEvent, clock = systemClock): Promise<void>
       });
       return;
     }
+    sealed ??= await sealTaskToken(event.taskToken, event.companyId);
     const stored_ = await repo.storeTaskToken(event.companyId, stored.version, {
-      token: event.taskToken,
+      token: sealed,
+      sealed: true,
       executionName: event.execution.name,
       executionStartedAt: event.execution.startedAt,
       iteration: event.iteration ?? 0,

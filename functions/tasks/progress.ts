@@ -26,6 +26,10 @@ export async function run(event: TaskEvent, clock = systemClock): Promise<Plan> 
   const now = clock();
   const stored = await repo.load(event.companyId);
   if (!stored) throw new NotFoundError(`company ${event.companyId} not found`);
+  // The execution's first state: the company records that it started (its own list of executions).
+  if (!event.iteration) {
+    await repo.recordExecutionStart(event.companyId, event.execution.name, event.execution.startedAt);
+  }
   const notified = await sendDueNotices(repo, stored, now);
   let latest = notified.stored;
   const execution = { ...event.execution, iteration: event.iteration ?? 0 };

@@ -81,12 +81,12 @@ export class Api extends Construct {
               ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
               ['company', 'apiKey', 'keyHolder', 'idempotency'],
             ),
-            // Listing assessors and reviewers: a Query of their partition of the table.
+            // Listing assessors and reviewers, and a company's executions: a Query of their partition.
             new iam.PolicyStatement({
               actions: ['dynamodb:Query'],
               resources: [props.table.tableArn],
               conditions: {
-                'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYHOLDER#*'] },
+                'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYHOLDER#*', 'COMPANY#*'] },
               },
             }),
             index('byPhase'),

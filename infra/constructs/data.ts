@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { INDEXES, type IndexSchema, TABLE_KEYS } from '../table-schema';
 
@@ -11,10 +12,17 @@ export interface DataProps {
 /** One DynamoDB table, single-table design: companies, their history, certificates, keys, counters. */
 export class Data extends Construct {
   readonly table: dynamodb.TableV2;
+  /** Seals the workflow's task tokens stored on company records (functions/lib/secrets.ts). */
+  readonly taskTokenKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: DataProps = {}) {
     super(scope, id);
     const retain = props.retain ?? true;
+    this.taskTokenKey = new kms.Key(this, 'TaskTokenKey', {
+      description: 'SECOR Lifecycle: seals workflow task tokens stored on company records',
+      enableKeyRotation: true,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     const attr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: attr(TABLE_KEYS.partitionKey),

@@ -1,6 +1,7 @@
 import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,6 +13,8 @@ import type { Notifications } from './notifications';
 
 export interface LifecycleProps {
   table: dynamodb.ITableV2;
+  /** The key the await task seals task tokens with. */
+  taskTokenKey: kms.IKey;
   notifications: Notifications;
   /** Base URL of the HTTP API, for links in emails. */
   publicApiUrl: string;
@@ -52,8 +55,13 @@ export class Lifecycle extends Construct {
     const awaitFn = new NodeFunction(this, 'AwaitTask', {
       entry: 'functions/tasks/await-step.ts',
       description: 'Lifecycle: store the callback token of a human step',
-      environment,
+      environment: { ...environment, TASK_TOKEN_KEY_ID: props.taskTokenKey.keyId },
     });
+    // It seals the token it stores; only the outbox's functions may open it.
+    // (kms:Encrypt only: grantEncrypt would add ReEncrypt* and GenerateDataKey*, which it does not use.)
+    awaitFn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [props.taskTokenKey.keyArn] }),
+    );
     const transition = new NodeFunction(this, 'TransitionTask', {
       entry: 'functions/tasks/transition.ts',
       description: 'Lifecycle: escalate a missed deadline, record a failure',

@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,6 +14,8 @@ import { tableItemAccess } from './table-access';
 export interface OutboxProps {
   /** The table, with its stream (NEW_IMAGE). */
   table: dynamodb.ITableV2;
+  /** The key task tokens are sealed with: the functions that complete a step open them. */
+  taskTokenKey: kms.IKey;
   stateMachineArn: string;
 }
 
@@ -42,6 +45,7 @@ export class Outbox extends Construct {
     const environment = {
       TABLE_NAME: props.table.tableName,
       STATE_MACHINE_ARN: props.stateMachineArn,
+      TASK_TOKEN_KEY_ID: props.taskTokenKey.keyId,
       POWERTOOLS_METRICS_NAMESPACE: 'SecorLifecycle',
     };
     // The company items only: an outbox signal lives on a company's PROFILE item.
@@ -54,6 +58,7 @@ export class Outbox extends Construct {
       environment,
     });
     this.signalFunction.addToRolePolicy(itemAccess);
+    props.taskTokenKey.grantDecrypt(this.signalFunction);
     this.signalFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: signalling, resources: [props.stateMachineArn] }),
     );
@@ -95,6 +100,7 @@ export class Outbox extends Construct {
       timeout: Duration.minutes(15),
     });
     this.reconcileFunction.addToRolePolicy(itemAccess);
+    props.taskTokenKey.grantDecrypt(this.reconcileFunction);
     this.reconcileFunction.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],

@@ -45,15 +45,19 @@ describe('the lifecycle on the local runtime', () => {
     const s = await c.status();
     expect([s.phase, s.cycle]).toEqual(['MAINTENANCE', 2]);
     const names = (await c.executions()).items.map((e) => e.name.replace(`${c.id}-`, ''));
-    expect(names.slice(0, 7)).toEqual([
+    // Designation, the exam and the program come one right after the other: the record may move past TRAINING
+    // or IMPLEMENTATION before that execution starts (the outbox tells the workflow after each commit), and an
+    // execution that never ran is not listed. Those that ran are in order.
+    const skippable = ['c1-TRAINING', 'c1-IMPLEMENTATION'];
+    expect(names.filter((n) => skippable.includes(n))).toEqual(skippable.filter((n) => names.includes(n)));
+    expect(names.filter((n) => !skippable.includes(n)).slice(0, 5)).toEqual([
       'c1-REGISTRATION',
-      'c1-TRAINING',
-      'c1-IMPLEMENTATION',
       'c1-CERTIFICATION_AUDIT',
       'c1-MAINTENANCE2',
       'c1-MAINTENANCE3',
       expect.stringMatching(/^c1-(MAINTENANCE3-r\d+|RECERTIFICATION)$/),
     ]);
+    expect(names.indexOf('c1-REGISTRATION')).toBe(0);
     expect(names.filter((n) => n.includes('CERTIFIED'))).toEqual([]); // certified and in maintenance at once
     expect(new Set(names).size).toBe(names.length);
     const executions = (await c.executions()).items;

@@ -117,12 +117,32 @@ describe('DynamoDB table', () => {
     }
   });
 
-  test('encrypted at rest with the AWS managed KMS key (no customer key anywhere)', () => {
+  test('encrypted at rest with the AWS managed KMS key (the one customer key seals task tokens only)', () => {
     expect(tableProps().SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
     for (const replica of tableProps().Replicas as Replica[]) {
       expect(replica.SSESpecification?.KMSMasterKeyId).toBeUndefined();
     }
-    synth.template.resourceCountIs('AWS::KMS::Key', 0);
+    synth.template.resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('task tokens: a rotated customer key; the await task may only Encrypt, the outbox functions only Decrypt', () => {
+    const [keyId, key] = only('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const kmsActions = (f: NodeFunction) =>
+      statementsOfFunction(f)
+        .filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')))
+        .map((st) => ({ actions: [...actionsOf(st)].sort(), resources: resourcesOf(st) }));
+    const onKey = [{ 'Fn::GetAtt': [keyId, 'Arn'] }];
+    expect(kmsActions(synth.stack.lifecycle.functions.await)).toEqual([
+      { actions: ['kms:Encrypt'], resources: onKey },
+    ]);
+    for (const f of [synth.stack.outbox.signalFunction, synth.stack.outbox.reconcileFunction]) {
+      expect(kmsActions(f)).toEqual([{ actions: ['kms:Decrypt'], resources: onKey }]);
+    }
+    for (const f of [synth.stack.lifecycle.functions.progress, synth.stack.lifecycle.functions.transition]) {
+      expect(kmsActions(f)).toEqual([]);
+    }
+    for (const f of Object.values(synth.stack.api.functions)) expect(kmsActions(f)).toEqual([]);
   });
 
   test('TTL on expiresAt', () => {
@@ -283,7 +303,7 @@ describe('Lambda task functions', () => {
 describe('function roles: least privilege', () => {
   const EXPECTED_SERVICES: Record<FunctionKey, string[]> = {
     progress: ['dynamodb', 'logs', 'ses', 'xray'],
-    await: ['dynamodb', 'logs', 'states', 'xray'],
+    await: ['dynamodb', 'kms', 'logs', 'states', 'xray'],
     transition: ['dynamodb', 'logs', 'ses', 'xray'],
   };
 

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import type { Company } from '../../../domain';
 
 export interface PendingTask {
+  /** The task token: sealed with KMS when `sealed` (records from before sealing hold it as it came). */
   token: string;
+  sealed?: boolean;
   executionName: string;
   executionStartedAt: string;
   iteration: number;

@@ -255,6 +255,45 @@ export class CompanyRepository {
     }
   }
 
+  /**
+   * Records that the company's execution `name` started (idempotent: the first record stays). Kept on the
+   * company's partition, so listing its executions never depends on Step Functions keeping their history
+   * (it deletes it 90 days after an execution closes).
+   */
+  async recordExecutionStart(companyId: string, name: string, startedAt: string): Promise<void> {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: `COMPANY#${companyId}`, SK: `EXECUTION#${name}`, name, startedAt },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  /** When each of the company's executions started, by name (those recorded by recordExecutionStart). */
+  async executionStarts(companyId: string): Promise<Map<string, string>> {
+    const starts = new Map<string, string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': `COMPANY#${companyId}`, ':prefix': 'EXECUTION#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const i of page.Items ?? []) starts.set(i.name as string, i.startedAt as string);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return starts;
+  }
+
   /** Pending signals written before `before` (ISO), oldest first (the sparse byPendingSignal index). */
   async pendingSignals(before: string, limit: number): Promise<{ companyId: string; signal: Signal }[]> {
     const out = await dynamo.send(

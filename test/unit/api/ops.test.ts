@@ -19,6 +19,7 @@ import {
   getStatus,
   newAssessor,
   NOW,
+  passTraining,
   runTransition,
   signUp,
   type TestCompany,
@@ -189,6 +190,7 @@ describe('GET /ops/companies/{companyId} and /executions', () => {
   test('→ 200 {items:[{name, executionArn, phase, status, startedAt, stoppedAt?}]}, oldest first', async () => {
     const c = await signUp(api);
     await designateTrainee(api, c); // REGISTRATION → TRAINING: a second execution name
+    // Not started yet (Step Functions does not know it, nor does the company's record): NOT_STARTED.
     const arn = (name: string) =>
       `arn:aws:states:ca-central-1:000000000000:execution:SecorLifecycle-CertificationLifecycle:${name}`;
     const registration = `${c.companyId}-c1-REGISTRATION`;
@@ -401,5 +403,82 @@ describe('stale task token', () => {
     expect(res.status).toBe(200);
     expect(tokensSent('stale-3-')).toEqual(['stale-3-only']);
     expect((await getStatus(api, c.companyId)).trainee?.name).toBe('Tom');
+  });
+});
+
+// Defect 5 (second half): an execution Step Functions no longer has (its history is deleted 90 days after it
+// closes) was listed as NOT_STARTED, and so was a TRAINING execution the record moved past before it ran (the
+// trainee designated and passing at once).
+describe('GET /ops/companies/{companyId}/executions without Step Functions history', () => {
+  const arn = (name: string) =>
+    `arn:aws:states:ca-central-1:000000000000:execution:SecorLifecycle-CertificationLifecycle:${name}`;
+  const gone = () => new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+
+  test('an execution AWS no longer has is listed from the company record: started then, SUCCEEDED', async () => {
+    const c = await signUp(api);
+    const registration = `${c.companyId}-c1-REGISTRATION`;
+    await api.repo.recordExecutionStart(c.companyId, registration, '2026-03-02T15:00:01.000Z');
+    await designateTrainee(api, c);
+    const training = `${c.companyId}-c1-TRAINING`;
+    await api.repo.recordExecutionStart(c.companyId, training, '2026-03-02T15:00:09.000Z');
+    api.sfn.on(DescribeExecutionCommand, { executionArn: arn(registration) }).rejects(gone());
+    api.sfn.on(DescribeExecutionCommand, { executionArn: arn(training) }).resolves({
+      status: 'RUNNING',
+      startDate: new Date('2026-03-02T15:00:09Z'),
+    });
+    const res = await api.call('GET', `/ops/companies/${c.companyId}/executions`, { key: api.opsKey });
+    expect(res.body.items).toEqual([
+      {
+        name: registration,
+        executionArn: arn(registration),
+        phase: 'REGISTRATION',
+        status: 'SUCCEEDED', // observed before: NOT_STARTED
+        startedAt: '2026-03-02T15:00:01.000Z',
+      },
+      {
+        name: training,
+        executionArn: arn(training),
+        phase: 'TRAINING',
+        status: 'RUNNING',
+        startedAt: '2026-03-02T15:00:09.000Z',
+      },
+    ]);
+  });
+
+  test('an execution the record moved past before it ever started is not listed', async () => {
+    const c = await signUp(api);
+    const registration = `${c.companyId}-c1-REGISTRATION`;
+    await api.repo.recordExecutionStart(c.companyId, registration, '2026-03-02T15:00:01.000Z');
+    await passTraining(api, c, assessorKey); // REGISTRATION → TRAINING → IMPLEMENTATION at once
+    const implementation = `${c.companyId}-c1-IMPLEMENTATION`;
+    api.sfn.on(DescribeExecutionCommand).rejects(gone());
+    api.sfn.on(DescribeExecutionCommand, { executionArn: arn(registration) }).resolves({
+      status: 'SUCCEEDED',
+      startDate: new Date('2026-03-02T15:00:01Z'),
+      stopDate: new Date('2026-03-02T15:00:20Z'),
+    });
+    const res = await api.call('GET', `/ops/companies/${c.companyId}/executions`, { key: api.opsKey });
+    const names = (res.body.items as { name: string; status: string }[]).map((i) => [i.name, i.status]);
+    expect(names).toEqual([
+      [registration, 'SUCCEEDED'],
+      [implementation, 'NOT_STARTED'], // the current one, its start still owed
+    ]);
+    api.sfn.on(DescribeExecutionCommand).resolves({});
+  });
+
+  test('a failed execution AWS no longer has is FAILED, from the company history', async () => {
+    const c = await signUp(api);
+    const registration = `${c.companyId}-c1-REGISTRATION`;
+    await api.repo.recordExecutionStart(c.companyId, registration, '2026-03-02T15:00:01.000Z');
+    await runTransition(api, c.companyId, 'recordFailure');
+    api.sfn.on(DescribeExecutionCommand, { executionArn: arn(registration) }).rejects(gone());
+    const res = await api.call('GET', `/ops/companies/${c.companyId}/executions`, { key: api.opsKey });
+    expect(res.body.items).toEqual([
+      expect.objectContaining({
+        name: registration,
+        status: 'FAILED',
+        startedAt: '2026-03-02T15:00:01.000Z',
+      }),
+    ]);
   });
 });

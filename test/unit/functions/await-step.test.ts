@@ -1,4 +1,4 @@
-import { World, ddb, sfn } from './world';
+import { World, ddb, sealedForm, sfn } from './world';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { run as handler } from '../../../functions/tasks/await-step';
@@ -36,8 +36,10 @@ describe('await-step: parks the execution on the open step', () => {
       handler({ companyId: COMPANY_ID, execution, iteration: 1, taskToken: TOKEN }, clockAt(now)),
     ).resolves.toBeUndefined();
 
+    // The token is stored sealed with KMS (under the company's encryption context), never as it came.
     const pendingTask = {
-      token: TOKEN,
+      token: sealedForm(TOKEN, COMPANY_ID),
+      sealed: true,
       executionName: 'co-1-c1-REGISTRATION',
       executionStartedAt: execution.startedAt,
       iteration: 1,
@@ -142,7 +144,10 @@ describe('await-step under conditional-write conflicts', () => {
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input.ExpressionAttributeValues?.[':expected']);
     expect(expected).toEqual([2, 3]);
-    expect(world.stored(COMPANY_ID)).toMatchObject({ version: 3, pendingTask: { token: TOKEN } });
+    expect(world.stored(COMPANY_ID)).toMatchObject({
+      version: 3,
+      pendingTask: { token: sealedForm(TOKEN, COMPANY_ID), sealed: true },
+    });
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 

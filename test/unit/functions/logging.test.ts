@@ -2,7 +2,7 @@
  * The handlers log ids and outcomes, never a task token or an email address (functions/lib/logger.ts). Checked
  * on what the Powertools logger actually prints, and on the arguments handed to the logger instance.
  */
-import { World, sesThrottled } from './world';
+import { World, sealedForm, sesThrottled } from './world';
 import { run as progress } from '../../../functions/tasks/progress';
 import { run as awaitStep } from '../../../functions/tasks/await-step';
 import { run as transition } from '../../../functions/tasks/transition';
@@ -86,7 +86,7 @@ describe('handlers log ids and outcomes, never tokens or email addresses', () =>
       { companyId: COMPANY_ID, execution, iteration: 1, taskToken: TOKEN },
       clockAt(at('2027-01-11', '10:00:06.000Z')),
     );
-    expect(world.stored(COMPANY_ID).pendingTask?.token).toBe(TOKEN);
+    expect(world.stored(COMPANY_ID).pendingTask?.token).toBe(sealedForm(TOKEN, COMPANY_ID));
 
     world.writeConcurrently(
       COMPANY_ID,

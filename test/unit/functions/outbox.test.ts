@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { decide, phaseInput, type Company } from '../../../domain';
 import { nextSignal, type Signal } from '../../../functions/lib/repositories/company-items';
@@ -345,6 +346,51 @@ describe('signal handler: delivers the pending signal the record carries', () =>
     });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect((await repo.load(company.companyId))?.signal).toBeNull();
+  });
+
+  test("a sealed task token is opened with KMS, under the company's encryption context, before SendTaskSuccess", async () => {
+    const kms = mockClient(KMSClient);
+    kms
+      .on(DecryptCommand)
+      .callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string> }) => ({
+        Plaintext: Buffer.from(
+          `opened:${Buffer.from(input.CiphertextBlob).toString('utf8')}:${input.EncryptionContext.companyId}`,
+        ),
+      }));
+    try {
+      const company = await active();
+      const waiting = await repo.load(company.companyId);
+      if (!waiting) throw new Error('no company');
+      await repo.storeTaskToken(company.companyId, waiting.version, {
+        token: Buffer.from('blob').toString('base64'),
+        sealed: true,
+        executionName: company.execution.name,
+        executionStartedAt: T0,
+        iteration: 1,
+        storedAt: T0,
+      });
+      const at = after(HOUR);
+      await repo.mutate(
+        company.companyId,
+        (s) =>
+          decide(
+            s.company,
+            { type: 'designateTrainee', trainee: { name: 'Terry Trainee', email: 'terry@outbox.example' } },
+            { now: at, by: 'company' },
+          ),
+        5,
+        { now: () => at },
+      );
+      await signalTask.run(eventOf(await streamRecord(company.companyId, '101')), () => after(MINUTE, at));
+      expect(kms.commandCalls(DecryptCommand).map((c) => c.args[0].input.EncryptionContext)).toEqual([
+        { purpose: 'task-token', companyId: company.companyId },
+      ]);
+      expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([
+        `opened:blob:${company.companyId}`,
+      ]);
+    } finally {
+      kms.restore();
+    }
   });
 
   test('the Lambda entry point `handler`, called with (event, context), delivers a start signal and clears it', async () => {

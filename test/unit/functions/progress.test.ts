@@ -41,6 +41,7 @@ describe('progress: sends the emails the record calls for, records them, returns
     // between SES accepting it and the mark, and the record is not written either)
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
+      'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       `SendEmail ${CONTACT.email}`,
       'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
@@ -166,6 +167,7 @@ describe('progress under conditional-write conflicts', () => {
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
+      'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       'Get COMPANY#co-1|NOTICE#EVENT|0|contact', // a claim from before leases: sent, never taken over
       `Get ${PROFILE}`,
@@ -195,6 +197,7 @@ describe('progress under conditional-write conflicts', () => {
 
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
+      'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       `SendEmail ${CONTACT.email}`,
       'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
@@ -234,6 +237,7 @@ describe('progress when SES throttles', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'TooManyRequestsException' });
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
+      'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
       `SendEmail ${CONTACT.email}`,
       'Delete COMPANY#co-1|NOTICE#EVENT|0|contact',
@@ -347,7 +351,8 @@ describe('progress: an old execution continues the phase in a fresh one (continu
       clockAt(at('2027-01-19', '10:00:09.000Z')),
     );
 
-    expect(world.journal).toEqual([`Get ${PROFILE}`]);
+    // Only the execution's start, recorded again conditionally (the first record stays).
+    expect(world.journal).toEqual([`Get ${PROFILE}`, 'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION']);
     expect(world.stored(COMPANY_ID).version).toBe(3);
     expect(retry).toEqual(first);
   });

@@ -7,6 +7,7 @@ export const ENV = {
   SENDER_ADDRESS: 'noreply@secor.example',
   OPS_EMAIL: 'ops-desk@secor.example',
   PUBLIC_API_URL: 'https://api.secor.example',
+  TASK_TOKEN_KEY_ID: 'alias/secor-unit-test',
 } as const;
 
 Object.assign(process.env, ENV, { AWS_REGION: 'ca-central-1', POWERTOOLS_LOG_LEVEL: 'DEBUG' });

@@ -29,6 +29,7 @@ import {
   type PutCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decide, type Actor, type Command, type Company, type Plan } from '../../../domain';
 import type { PendingTask } from '../../../functions/lib/repositories/company-items';
@@ -36,6 +37,11 @@ import type { PendingTask } from '../../../functions/lib/repositories/company-it
 export const ddb = mockClient(DynamoDBDocumentClient);
 export const ses = mockClient(SESv2Client);
 export const sfn = mockClient(SFNClient);
+export const kms = mockClient(KMSClient);
+
+/** What the KMS stand-in of these tests makes of a sealed task token (reversible, never the token itself). */
+export const sealedForm = (token: string, companyId: string): string =>
+  Buffer.from(`sealed|${companyId}|${token}`, 'utf8').toString('base64');
 
 export type Item = Record<string, unknown>;
 type Key = Record<string, unknown>;
@@ -137,6 +143,25 @@ export class World {
     ddb.reset();
     ses.reset();
     sfn.reset();
+    kms.reset();
+    // KMS: sealing is reversible under the encryption context's company only.
+    kms
+      .on(EncryptCommand)
+      .callsFake((input: { Plaintext: Uint8Array; EncryptionContext: Record<string, string> }) => ({
+        CiphertextBlob: Buffer.from(
+          `sealed|${input.EncryptionContext.companyId}|${Buffer.from(input.Plaintext).toString('utf8')}`,
+          'utf8',
+        ),
+      }));
+    kms
+      .on(DecryptCommand)
+      .callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string> }) => {
+        const [tag, companyId, ...rest] = Buffer.from(input.CiphertextBlob).toString('utf8').split('|');
+        if (tag !== 'sealed' || companyId !== input.EncryptionContext.companyId) {
+          throw Object.assign(new Error('invalid ciphertext'), { name: 'InvalidCiphertextException' });
+        }
+        return { Plaintext: Buffer.from(rest.join('|'), 'utf8') };
+      });
     ddb
       .on(GetCommand)
       .callsFake((input: GetCommandInput) =>

@@ -244,7 +244,12 @@ function build() {
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: { ...schemas, ...responseSchemas, ...errorSchemas },
+      // NoContent names a 204's (absent) body: no response references it, so it is not a component.
+      schemas: {
+        ...schemas,
+        ...Object.fromEntries(Object.entries(responseSchemas).filter(([name]) => name !== 'NoContent')),
+        ...errorSchemas,
+      },
       responses: Object.fromEntries(Object.values(ERROR_RESPONSES).map((r) => [r.name, r.body])),
       securitySchemes: {
         bearer: {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { config } from '../lib/env';
 import { logger } from '../lib/logger';
 import { sendEmail } from '../lib/mailer';
-import { secretHash, SessionRepository, type SessionRole } from '../lib/repositories/sessions';
+import { emailHash, secretHash, SessionRepository, type SessionRole } from '../lib/repositories/sessions';
 import { renderSignIn } from '../notifications/templates';
 import { clock, repo } from './company-service';
 import { forbidden, HttpError } from './errors';
@@ -35,7 +35,8 @@ function currentAddress(
   role: SessionRole,
   email: string,
 ) {
-  const same = (a: string | undefined) => a?.trim().toLowerCase() === email.trim().toLowerCase();
+  // The same normalisation the links are keyed by.
+  const same = (a: string | undefined) => a !== undefined && emailHash(a) === emailHash(email);
   return role === 'company' ? same(company.contact.email) : same(company.trainee?.email);
 }
 

@@ -13,7 +13,7 @@ import { sfn } from '../lib/aws';
 import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
 import { recipientAddress } from '../lib/notify';
-import { IndexRepository, type KeyHolder } from '../lib/repositories';
+import { IndexRepository, type HolderRole, type KeyHolder } from '../lib/repositories';
 import { executionArnOf } from '../lib/workflow';
 import { renderNotice } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, repo, statusOf } from './company-service';
@@ -295,24 +295,25 @@ async function listReviewers(): Promise<Reply<'GET /ops/reviewers'>> {
   return { status: 200, body: { items } };
 }
 
-async function revokeAssessor({
-  params,
-}: Ctx<'DELETE /ops/assessors/{assessorId}'>): Promise<Reply<'DELETE /ops/assessors/{assessorId}'>> {
-  const id = params.assessorId as string;
-  // An id of another shape was never issued (and could be longer than a key DynamoDB accepts).
-  if (!/^as[0-9a-f]{20}$/.test(id) || !(await keys.revokeHolder('assessor', id, clock.now())))
-    throw notFound(`assessor ${id.slice(0, 40)}`);
+/** The id prefix of each kind of key holder (newId): an id of another shape was never issued. */
+const HOLDER_ID = { assessor: /^as[0-9a-f]{20}$/, reviewer: /^rv[0-9a-f]{20}$/ } as const;
+
+/** Revokes a holder's key; 404 for an id never issued (also one longer than a key DynamoDB accepts). */
+async function revoke(role: HolderRole, id: string): Promise<{ status: 204; body: null }> {
+  if (!HOLDER_ID[role].test(id) || !(await keys.revokeHolder(role, id, clock.now())))
+    throw notFound(`${role} ${id.slice(0, 40)}`);
   return { status: 204, body: null };
 }
 
-async function revokeReviewer({
+const revokeAssessor = ({
   params,
-}: Ctx<'DELETE /ops/reviewers/{reviewerId}'>): Promise<Reply<'DELETE /ops/reviewers/{reviewerId}'>> {
-  const id = params.reviewerId as string;
-  if (!/^rv[0-9a-f]{20}$/.test(id) || !(await keys.revokeHolder('reviewer', id, clock.now())))
-    throw notFound(`reviewer ${id.slice(0, 40)}`);
-  return { status: 204, body: null };
-}
+}: Ctx<'DELETE /ops/assessors/{assessorId}'>): Promise<Reply<'DELETE /ops/assessors/{assessorId}'>> =>
+  revoke('assessor', params.assessorId as string);
+
+const revokeReviewer = ({
+  params,
+}: Ctx<'DELETE /ops/reviewers/{reviewerId}'>): Promise<Reply<'DELETE /ops/reviewers/{reviewerId}'>> =>
+  revoke('reviewer', params.reviewerId as string);
 
 async function getCompany({
   params,

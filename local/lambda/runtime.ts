@@ -204,8 +204,7 @@ export class LocalLambda {
   invokeModule(module: string, event: unknown): Promise<unknown> {
     const w = this.byModule.get(module);
     if (!w) throw new Error(`no function of the template runs ${module}`);
-    this.invocations.set(w.fn.logicalId, (this.invocations.get(w.fn.logicalId) ?? 0) + 1);
-    return w.invoke(event);
+    return this.invoke(w.fn.logicalId, event);
   }
 
   invoke(logicalId: string, event: unknown): Promise<unknown> {

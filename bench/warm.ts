@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { ApiEvent } from '../functions/api/http';
+import { apiEvent } from '../local/api-gateway';
 import { ApiClient } from './lib/client';
 import { childMain, median, percentile, progress, round } from './lib/child';
 
@@ -36,29 +37,16 @@ export interface WarmResult {
 }
 
 function statusEvent(companyId: string): ApiEvent {
-  const path = `/companies/${companyId}`;
-  return {
-    version: '2.0',
-    routeKey: 'GET /companies/{companyId}',
-    rawPath: path,
-    rawQueryString: '',
+  return apiEvent({
+    method: 'GET',
+    path: `/companies/${companyId}`,
+    resource: '/companies/{companyId}',
     headers: { authorization: 'Bearer (resolved by the authorizer)', 'user-agent': 'bench' },
-    pathParameters: { companyId },
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey: 'GET /companies/{companyId}',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-      authorizer: { lambda: { role: 'company', companyId } },
-    },
-  };
+    params: { companyId },
+    requestId: 'bench',
+    sourceIp: '127.0.0.1',
+    authorizer: { role: 'company', companyId, principalId: companyId },
+  });
 }
 
 const context = {

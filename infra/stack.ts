@@ -74,7 +74,7 @@ export class SecorStack extends Stack {
           ]),
         ),
       },
-      httpApi: this.api.httpApi,
+      restApi: this.api.restApi,
       signalDeadLetters: this.outbox.deadLetterQueue,
       table: this.data.table,
       configurationSetName: this.notifications.configurationSet.configurationSetName,

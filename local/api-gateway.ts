@@ -1,20 +1,31 @@
 /**
- * A local stand-in for API Gateway (HTTP API): matches a request to a route of the API, runs the Lambda
- * authorizer the way the Api construct wires it, and invokes the same handler module with an API Gateway v2
- * event. Used by the local runtime's HTTP server and by the API tests. It also serves the API reference at
+ * A local stand-in for API Gateway (REST API) and its firewall (AWS WAF): applies the per-IP rate rules, matches a
+ * request to a route of the API, runs the Lambda authorizer the way the Api construct wires it, and invokes the
+ * same handler module with the REST API's Lambda proxy event. What it answers itself (no route, no signature,
+ * throttled) is the Api construct's gateway responses and firewall answers, from the same table
+ * (functions/api/edge.ts). Used by the local runtime's HTTP server and by the API tests. It also serves the API reference at
  * GET /docs (Swagger UI, from the swagger-ui-dist package: no CDN), which reads GET /openapi.json.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyResult, Context } from 'aws-lambda';
+import {
+  edgeBody,
+  GATEWAY_RESPONSES,
+  NO_METHOD,
+  NO_ROUTE,
+  RATE_RULES,
+  type EdgeAnswer,
+  type RateRule,
+} from '../functions/api/edge';
 import type { ApiEvent } from '../functions/api/http';
 import { AUTHORIZER_MODULE, ROUTES, type RouteBinding } from '../functions/api/route-table';
 
 export { AUTHORIZER_MODULE, ROUTES, type RouteBinding };
 
-type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResultV2>;
-type Authorizer = (event: never) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
+type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Authorizer = (event: never) => Promise<APIGatewayAuthorizerResult>;
 
 export interface LocalRequest {
   method: string;
@@ -22,6 +33,8 @@ export interface LocalRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /** The caller's address (the HTTP server passes the socket's); the rate rules count per address. */
+  sourceIp?: string;
 }
 
 export interface LocalResponse {
@@ -109,18 +122,102 @@ function swaggerUiFile(name: string): string {
   return body;
 }
 
-const json = (statusCode: number, code: string, message: string): LocalResponse => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ error: { code, message } }),
+const answer = (a: EdgeAnswer, headers: Record<string, string> = {}): LocalResponse => ({
+  statusCode: a.status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: edgeBody(a),
 });
 
-/** What API Gateway answers by itself to an IAM-authorized route without a valid signature (HTTP API). */
-export const IAM_FORBIDDEN: LocalResponse = {
-  statusCode: 403,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ message: 'Forbidden' }),
-};
+/** What API Gateway answers by itself to an IAM-authorized route without a valid signature. */
+export const IAM_FORBIDDEN: LocalResponse = answer(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN);
+
+export const LOCAL_SOURCE_IP = '127.0.0.1';
+
+/** The REST API's Lambda proxy event for a request (as API Gateway builds it). */
+export function apiEvent(o: {
+  method: string;
+  path: string;
+  resource: string;
+  headers: Record<string, string>;
+  query?: Record<string, string> | undefined;
+  params?: Record<string, string>;
+  body?: string | undefined;
+  requestId: string;
+  sourceIp: string;
+  authorizer?: Record<string, unknown>;
+}): ApiEvent {
+  const query = o.query && Object.keys(o.query).length ? o.query : null;
+  const params = o.params && Object.keys(o.params).length ? o.params : null;
+  return {
+    resource: o.resource,
+    path: o.path,
+    httpMethod: o.method,
+    headers: o.headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]))
+      : null,
+    pathParameters: params,
+    stageVariables: null,
+    body: o.body !== undefined && o.body !== '' ? o.body : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: o.authorizer ?? null,
+      protocol: 'HTTP/1.1',
+      httpMethod: o.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: o.sourceIp,
+        user: null,
+        userAgent: o.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+      path: o.path,
+      stage: 'local',
+      requestId: o.requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: o.resource,
+    },
+  };
+}
+
+/**
+ * The firewall's rate-based rules, counted per source address over a sliding window of real time (as AWS WAF
+ * does; the virtual clock is for the lifecycle, not for request rates).
+ */
+class RateLimiter {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(private readonly rules: RateRule[]) {}
+
+  /** The rule this request breaks (it is not counted then), or null (it is counted against each rule). */
+  check(routeKey: string | undefined, sourceIp: string, nowMs: number): RateRule | null {
+    const applicable = this.rules.filter((r) => !r.routes || (routeKey && r.routes.includes(routeKey)));
+    for (const rule of applicable) {
+      const key = `${rule.name} ${sourceIp}`;
+      const since = nowMs - rule.windowSeconds * 1000;
+      const times = (this.seen.get(key) ?? []).filter((t) => t > since);
+      this.seen.set(key, times);
+      if (times.length >= rule.limit) return rule;
+    }
+    for (const rule of applicable) this.seen.get(`${rule.name} ${sourceIp}`)?.push(nowMs);
+    return null;
+  }
+}
 
 /** The IAM principal the local gateway reports for the ops key (an IAM user ARN, as API Gateway passes it). */
 export const LOCAL_OPS_ARN = 'arn:aws:iam::000000000000:user/secor-local-ops';
@@ -133,6 +230,25 @@ export interface LocalGatewayOptions {
    * SigV4 signature is there in AWS).
    */
   opsKey?: string;
+  /** The firewall's per-IP rate rules (functions/api/edge.ts RATE_RULES, as the stack's web ACL has them). */
+  rateRules?: RateRule[];
+}
+
+/** Whether an authorizer's policy allows invoking this method (Allow on it, no Deny). */
+function allows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  const statements = result.policyDocument?.Statement ?? [];
+  const covers = (st: (typeof statements)[number]) => {
+    const resources = ('Resource' in st ? [st.Resource].flat() : []).filter(
+      (r): r is string => typeof r === 'string',
+    );
+    return resources.some(
+      (r) => r === methodArn || r === '*' || (r.endsWith('*') && methodArn.startsWith(r.slice(0, -1))),
+    );
+  };
+  return (
+    statements.some((st) => st.Effect === 'Allow' && covers(st)) &&
+    !statements.some((st) => st.Effect === 'Deny' && covers(st))
+  );
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -140,6 +256,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 export class LocalApiGateway {
   private readonly modules = new Map<string, Promise<{ handler: Handler }>>();
   private readonly opsKeyHash: Buffer | null;
+  private readonly limiter: RateLimiter;
 
   /** @param load loads a handler module by its repository path (the runtime imports the real modules) */
   constructor(
@@ -147,6 +264,7 @@ export class LocalApiGateway {
     options: LocalGatewayOptions = {},
   ) {
     this.opsKeyHash = options.opsKey ? sha256(options.opsKey) : null;
+    this.limiter = new RateLimiter(options.rateRules ?? RATE_RULES);
   }
 
   /** IAM's stand-in: whether the request carries the ops key. */
@@ -172,57 +290,66 @@ export class LocalApiGateway {
       return { statusCode: 200, headers: { 'content-type': asset.type }, body: asset.body() };
     }
     const resolved = resolveRoute(method, path);
-    if (!resolved.binding) {
-      return resolved.pathMatched || asset
-        ? json(405, 'NOT_FOUND', `${method} is not allowed on ${path}`)
-        : json(404, 'NOT_FOUND', `no route ${method} ${path}`);
-    }
+    // The firewall sees every request before API Gateway does.
+    const broken = this.limiter.check(
+      resolved.binding?.routeKey,
+      req.sourceIp ?? LOCAL_SOURCE_IP,
+      Date.now(),
+    );
+    if (broken) return answer(broken.answer, { 'retry-after': String(broken.windowSeconds) });
+    if (!resolved.binding) return answer(resolved.pathMatched || asset ? NO_METHOD : NO_ROUTE);
     const { binding, params } = resolved;
     const headers = Object.fromEntries(
       Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     );
     const requestId = randomUUID();
-    const event: ApiEvent = {
-      version: '2.0',
-      routeKey: binding.routeKey,
-      rawPath: path,
-      rawQueryString: new URLSearchParams(req.query ?? {}).toString(),
+    const resource = binding.routeKey.slice(method.length + 1);
+    const event = apiEvent({
+      method,
+      path,
+      resource,
       headers,
-      ...(req.query && Object.keys(req.query).length ? { queryStringParameters: req.query } : {}),
-      ...(Object.keys(params).length ? { pathParameters: params } : {}),
-      ...(req.body !== undefined && req.body !== '' ? { body: req.body } : {}),
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: {
-          method,
-          path,
-          protocol: 'HTTP/1.1',
-          sourceIp: '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId,
-        routeKey: binding.routeKey,
-        stage: '$default',
-        time: new Date().toISOString(),
-        timeEpoch: Date.now(),
-      },
-    };
+      query: req.query,
+      params,
+      body: req.body,
+      requestId,
+      sourceIp: req.sourceIp ?? LOCAL_SOURCE_IP,
+    });
     if (binding.auth === 'iam') {
       // IAM (SigV4) in AWS, answered by API Gateway itself when the signature is missing or wrong; here the ops
       // key stands in for the signature. The handler never sees the key.
       if (!this.signedByOps(headers)) return IAM_FORBIDDEN;
-      event.requestContext.authorizer = { iam: { userArn: LOCAL_OPS_ARN } };
+      event.requestContext.identity.userArn = LOCAL_OPS_ARN;
+      event.requestContext.identity.caller = LOCAL_OPS_ARN;
     } else if (binding.auth === 'key') {
       // As the Api construct wires it: no identity source and no cache, so the authorizer runs on every
       // request, also one without an Authorization header.
       const authorizer = (await this.module(AUTHORIZER_MODULE)) as unknown as { handler: Authorizer };
-      const result = await authorizer.handler({ ...event, type: 'REQUEST', identitySource: [] } as never);
-      if (!result.isAuthorized) return json(403, 'FORBIDDEN', 'not authorized');
-      event.requestContext.authorizer = { lambda: result.context };
+      const methodArn = `arn:aws:execute-api:ca-central-1:000000000000:local/local/${method}${path}`;
+      let result: APIGatewayAuthorizerResult;
+      try {
+        result = await authorizer.handler({
+          type: 'REQUEST',
+          methodArn,
+          resource: event.resource,
+          path: event.path,
+          httpMethod: method,
+          headers,
+          multiValueHeaders: event.multiValueHeaders,
+          pathParameters: event.pathParameters,
+          queryStringParameters: event.queryStringParameters,
+          multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+          stageVariables: null,
+          requestContext: event.requestContext,
+        } as never);
+      } catch (e) {
+        // A Lambda authorizer refuses with the error "Unauthorized"; any other error is API Gateway's 500.
+        return (e as Error).message === 'Unauthorized'
+          ? answer(GATEWAY_RESPONSES.UNAUTHORIZED)
+          : answer(GATEWAY_RESPONSES.DEFAULT_5XX);
+      }
+      if (!allows(result, methodArn)) return answer(GATEWAY_RESPONSES.ACCESS_DENIED);
+      event.requestContext.authorizer = { ...(result.context ?? {}), principalId: result.principalId };
     }
     const { handler } = await this.module(binding.module);
     const context = {
@@ -239,7 +366,7 @@ export class LocalApiGateway {
       fail: () => undefined,
       succeed: () => undefined,
     } satisfies Context;
-    const result = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+    const result = await handler(event, context);
     return {
       statusCode: result.statusCode ?? 200,
       headers: (result.headers ?? {}) as Record<string, string>,

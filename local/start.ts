@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { STAGE_NAME } from '../functions/api/edge';
 import {
   advance,
   installVirtualClock,
@@ -243,6 +244,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
             ),
             ...(Object.keys(query).length ? { query } : {}),
             body,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
           });
           res.writeHead(out.statusCode, out.headers);
           res.end(out.body);
@@ -268,7 +270,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const resourceOfType = (type: string) =>
     Object.entries(lifecycle.template.Resources).find(([, r]) => r.Type === type)?.[0];
   const tableId = resourceOfType('AWS::DynamoDB::GlobalTable');
-  const apiId = resourceOfType('AWS::ApiGatewayV2::Api');
+  const apiId = resourceOfType('AWS::ApiGateway::RestApi');
   const configurationSetId = resourceOfType('AWS::SES::ConfigurationSet');
   const keyId = resourceOfType('AWS::KMS::Key');
   const functions = new LocalLambda({
@@ -282,7 +284,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       OpsEmail: process.env.OPS_EMAIL as string,
     },
     // The HTTP API's stage URL is this server.
-    urls: apiId ? { [`https://${apiId}.execute-api.ca-central-1.amazonaws.com`]: apiUrl } : {},
+    // The stage's URL is the local API's root.
+    urls: apiId ? { [`https://${apiId}.execute-api.ca-central-1.amazonaws.com/${STAGE_NAME}`]: apiUrl } : {},
     runtimeEnvironment: {
       AWS_REGION: 'ca-central-1',
       AWS_DEFAULT_REGION: 'ca-central-1',

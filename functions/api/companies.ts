@@ -4,10 +4,25 @@
  */
 import { attemptsLeft, decide, policies, type Command } from '../../domain';
 import { act, clock, keys, loadCompany, newId, repo, statusOf } from './company-service';
-import { forbidden } from './errors';
+import { forbidden, HttpError } from './errors';
 import { createApi, defineRoutes, metrics, type Ctx, type Reply } from './http';
 import { actorOf, authorizeRegion, hashApiKey, newApiKey } from './principal';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger } from '../lib/logger';
+import { SessionRepository } from '../lib/repositories/sessions';
+
+const sessions = new SessionRepository();
+
+/**
+ * Sign-ups a day that may name one contact email (each sends it a welcome), so no one can mail a stranger in bulk:
+ * SIGN_UPS_PER_ADDRESS_PER_DAY, which the stack sets.
+ */
+export function signUpsPerAddressPerDay(): number {
+  const n = Number(process.env.SIGN_UPS_PER_ADDRESS_PER_DAY);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error('SIGN_UPS_PER_ADDRESS_PER_DAY must be set to a whole number of at least 1');
+  return n;
+}
 
 async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /companies'>> {
   const now = clock.now();
@@ -17,6 +32,16 @@ async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /co
     { type: 'register', companyId, ...body, legalName: body.legalName.trim() },
     { now, by: 'public' },
   );
+  // The contact address's allowance of sign-ups (each sends it a welcome). Counted once the sign-up commits, so a
+  // duplicate (409) or a replay costs nothing; concurrent sign-ups naming one address may pass it by a few.
+  const perDay = signUpsPerAddressPerDay();
+  if ((await sessions.signUpsToday(body.contact.email, now)) >= perDay) {
+    throw new HttpError(
+      429,
+      'THROTTLED',
+      `this contact email was used for ${perDay} sign-ups today; try again tomorrow, or use another contact email`,
+    );
+  }
   const apiKey = newApiKey('company');
   // The company item is the commit; it carries the outbox signal that starts the lifecycle's execution, and the
   // hash of its current key (rotation replaces it; the authorizer accepts no other).
@@ -28,6 +53,10 @@ async function signUp({ body }: Ctx<'POST /companies'>): Promise<Reply<'POST /co
     { keyHash },
   );
   metrics.addMetric('CompaniesRegistered', MetricUnit.Count, 1);
+  // The sign-up has committed: it answers 201 even if this count is lost (the allowance is then one more).
+  await sessions.countSignUp(body.contact.email, now).catch((e: unknown) => {
+    logger.warn('sign-up not counted against its contact address', { error: String(e) });
+  });
   return { status: 201, body: { companyId, apiKey, phase: company.phase, cycle: company.cycle } };
 }
 

@@ -14,7 +14,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isDomainError } from '../../domain';
 import { logger } from '../lib/logger';
 import { ConflictError, NotFoundError } from '../lib/repositories';
@@ -27,11 +27,15 @@ import {
   type RouteKey,
   type StatusOf,
 } from './contract';
+import { MAX_BODY_BYTES } from './edge';
 import { errorBody, HttpError, notFound } from './errors';
 import { authorize, type Principal } from './principal';
+import { ROUTES } from './route-table';
 import { validate } from './validation';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
+/** The IAM-authorized routes (/ops/*): only there does an IAM caller make a request ops. */
+const IAM_ROUTES = new Set(ROUTES.filter((r) => r.auth === 'iam').map((r) => r.routeKey));
 /** Company ids this API issues (functions/api/company-service.ts newId('c')). */
 export const COMPANY_ID = new RegExp(COMPANY_ID_PATTERN);
 
@@ -42,12 +46,15 @@ export const metrics = new Metrics({ namespace: 'SecorLifecycle', serviceName: '
  * (bench: `npm run bench -- --only cold`). Add it back (or ADOT) when per-call subsegments are needed.
  */
 
-/** The authorizer's context as API Gateway passes it (Lambda authorizer, or IAM on /ops/*). */
-export type ApiEvent = APIGatewayProxyEventV2 & {
-  requestContext: APIGatewayProxyEventV2['requestContext'] & {
-    authorizer?: { lambda?: Record<string, unknown>; iam?: { userArn?: string; accessKey?: string } };
-  };
-};
+/**
+ * The event API Gateway (REST API, Lambda proxy integration) passes: the key authorizer's context, flattened
+ * into `requestContext.authorizer`, or the IAM caller in `requestContext.identity` on /ops/*.
+ */
+export type ApiEvent = APIGatewayProxyEvent;
+type ApiResult = APIGatewayProxyResult;
+
+/** The route an event is for, as the route table names it: `POST /companies/{companyId}/audits`. */
+export const routeKeyOf = (event: ApiEvent) => `${event.httpMethod} ${event.resource}`;
 
 export interface RouteContext<B> {
   body: B;
@@ -95,29 +102,30 @@ interface Parsed {
 /** Parsed requests, by event: what the parser hands to the handler. */
 const parsedRequests = new WeakMap<object, Parsed>();
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
+const json = (statusCode: number, body: unknown): ApiResult => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
 /**
- * Who is calling: ops only from IAM (API Gateway's IAM authorizer on /ops/*; locally, the gateway standing in
- * for it), a company or an assessor from the key authorizer's context; anyone else is public.
+ * Who is calling: ops only from IAM on an IAM-authorized route (/ops/*: API Gateway checked the SigV4 signature;
+ * locally, the gateway standing in for it), a company, trainee, assessor or reviewer from the key authorizer's
+ * context; anyone else is public.
  */
 export function principalOf(event: ApiEvent): Principal {
-  const auth = event.requestContext.authorizer;
-  if (auth?.iam) return { role: 'ops', id: auth.iam.userArn ?? 'iam' };
-  const l = auth?.lambda;
-  const session = typeof l?.session === 'string' ? { session: l.session } : {};
-  if (l?.role === 'company' && typeof l.companyId === 'string')
+  const identity = event.requestContext.identity as { userArn?: string | null } | undefined;
+  if (IAM_ROUTES.has(routeKeyOf(event)) && identity?.userArn) return { role: 'ops', id: identity.userArn };
+  const l = (event.requestContext.authorizer ?? {}) as Record<string, unknown>;
+  const session = typeof l.session === 'string' ? { session: l.session } : {};
+  if (l.role === 'company' && typeof l.companyId === 'string')
     return { role: 'company', companyId: l.companyId, ...session };
-  if (l?.role === 'trainee' && typeof l.companyId === 'string')
+  if (l.role === 'trainee' && typeof l.companyId === 'string')
     return { role: 'trainee', companyId: l.companyId, ...session };
-  const regions = typeof l?.regions === 'string' && l.regions !== '' ? { regions: l.regions.split(',') } : {};
-  if (l?.role === 'assessor' && typeof l.assessorId === 'string')
+  const regions = typeof l.regions === 'string' && l.regions !== '' ? { regions: l.regions.split(',') } : {};
+  if (l.role === 'assessor' && typeof l.assessorId === 'string')
     return { role: 'assessor', assessorId: l.assessorId, ...regions };
-  if (l?.role === 'reviewer' && typeof l.reviewerId === 'string')
+  if (l.role === 'reviewer' && typeof l.reviewerId === 'string')
     return { role: 'reviewer', reviewerId: l.reviewerId, ...regions };
   return { role: 'public' };
 }
@@ -145,12 +153,13 @@ function parseBody(event: ApiEvent): unknown {
 }
 
 /** Parses and authorizes the request; stores the route and context on `request.internal`. */
-function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+function requestParser(routes: Routes): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     before: (request) => {
       const event = request.event;
-      const route = routes[event.routeKey];
-      if (!route) throw notFound(`route ${event.routeKey}`);
+      const routeKey = routeKeyOf(event);
+      const route = routes[routeKey];
+      if (!route) throw notFound(`route ${routeKey}`);
       const principal = principalOf(event);
       const params = (event.pathParameters ?? {}) as Record<string, string>;
       authorize(principal, route.roles, params.companyId);
@@ -172,7 +181,7 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
       };
       parsedRequests.set(event, { route, ctx });
-      logger.appendKeys({ route: event.routeKey, role: principal.role, companyId: params.companyId });
+      logger.appendKeys({ route: routeKey, role: principal.role, companyId: params.companyId });
       const key = header(event, 'idempotency-key');
       if (key !== undefined && (key.length < 1 || key.length > 200)) {
         throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', [
@@ -190,7 +199,7 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
               : principal.role;
       (event as ApiEvent & { idempotency?: unknown }).idempotency =
         route.idempotent && key
-          ? { key, scope, route: event.routeKey, path: event.rawPath, body: parsed ?? null }
+          ? { key, scope, route: routeKey, path: event.path, body: parsed ?? null }
           : null;
     },
   };
@@ -200,10 +209,10 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, APIGatewayProxyR
 const RELEASED = 'IdempotencyItemNotFoundError';
 
 /** Maps every error to the contract's error body; anything unexpected is a logged 500 without internals. */
-const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
-  onError: (request: Request<ApiEvent, APIGatewayProxyResultV2>) => {
+const errorHandler: MiddlewareObj<ApiEvent, ApiResult> = {
+  onError: (request: Request<ApiEvent, ApiResult>) => {
     const e = request.error as Error & { name?: string };
-    let response: APIGatewayProxyResultV2;
+    let response: ApiResult;
     if (e instanceof HttpError) response = json(e.statusCode, errorBody(e.code, e.message, e.details));
     else if (isDomainError(e))
       response = json(e.code === 'CONFLICT' ? 409 : 422, errorBody(e.code, e.message));
@@ -229,7 +238,7 @@ const errorHandler: MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> = {
 export const SECRET_RESPONSE_FIELDS = ['apiKey', 'sessionKey'] as const;
 
 /** The response as the idempotency record may keep it: its body without SECRET_RESPONSE_FIELDS. */
-export function withoutSecrets<R extends APIGatewayProxyResultV2 | null>(response: R): R {
+export function withoutSecrets<R extends ApiResult | null>(response: R): R {
   if (!response || typeof response !== 'object' || typeof response.body !== 'string') return response;
   let body: unknown;
   try {
@@ -250,7 +259,7 @@ let idempotency: MiddlewareObj | null = null;
  * Powertools Idempotency on the table, applied only when the request carries an Idempotency-Key; null without a
  * table (the OpenAPI function has none, and no idempotent route).
  */
-function idempotencyMiddleware(): MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> | null {
+function idempotencyMiddleware(): MiddlewareObj<ApiEvent, ApiResult> | null {
   const tableName = process.env.TABLE_NAME;
   if (!tableName) return null;
   idempotency ??= makeHandlerIdempotent({
@@ -325,7 +334,7 @@ export function createApi(routes: Routes) {
       : json(result.status, result.body);
   };
   const idempotent = idempotencyMiddleware();
-  return middy<ApiEvent, APIGatewayProxyResultV2>()
+  return middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(errorHandler)

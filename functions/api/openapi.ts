@@ -3,6 +3,7 @@
  * API validates with (schemas.ts). It imports no handler module: building it needs no table, no environment.
  */
 import { COMPANY_ID_PATTERN, OPERATIONS, TAGS, type ErrorStatus, type Operation } from './contract';
+import { RATE_RULES } from './edge';
 import { createApi, defineRoutes, MAX_BODY_BYTES, type Ctx, type Reply } from './http';
 import { ROUTES, type RouteAuth } from './route-table';
 import { errorSchemas, responseSchemas, schemas } from './schemas';
@@ -80,8 +81,8 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; body: Record<string, 
     name: 'Forbidden',
     body: {
       description:
-        'The key may not use this route, or a company key was used on another company (FORBIDDEN). In AWS, ' +
-        'API Gateway itself refuses an unsigned or ill-signed request to /ops/* with 403 `{"message":"Forbidden"}`.',
+        'The key may not use this route, or a company key was used on another company (FORBIDDEN). An unsigned ' +
+        'or ill-signed request to /ops/* gets the same body from API Gateway itself.',
       content: json(
         ref('ForbiddenError'),
         error('FORBIDDEN', 'a company key may only be used on its own company'),
@@ -123,9 +124,13 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; body: Record<string, 
     name: 'TooManyRequests',
     body: {
       description:
-        "Throttled by the API stage's rate and burst limits. API Gateway answers this itself, with its own " +
-        'body (not the error body); retry with backoff.',
-      content: json(ref('GatewayMessage'), { message: 'Too Many Requests' }),
+        'THROTTLED: the stage is over its rate, your address over its per-IP limit (sign-ups and sign-ins: ' +
+        `${RATE_RULES[0]?.limit} per ${(RATE_RULES[0]?.windowSeconds ?? 300) / 60} minutes), or an email address over its own ` +
+        'limit. Retry after the `Retry-After` seconds when sent.',
+      content: json(
+        ref('ThrottledError'),
+        error('THROTTLED', 'too many requests to the API just now; retry in a few seconds'),
+      ),
     },
   },
 };

@@ -14,6 +14,7 @@ export const ITEM_KINDS = {
   email: 'EMAIL#*',
   signIn: 'SIGNIN#*',
   signInLimit: 'SIGNINLIMIT#*',
+  signUpLimit: 'SIGNUPLIMIT#*',
   session: 'SESSION#*',
   idempotency: 'IDEMPOTENCY',
   certificateSequence: 'SEQUENCE#CERTIFICATE#*',

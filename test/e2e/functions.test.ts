@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { apiEvent as restEvent } from '../../local/api-gateway';
 import { LocalLambda, templateFunctions, type LocalLambdaOptions } from '../../local/lambda/runtime';
 import { startRuntime, type Runtime } from '../../local/start';
 import { synthesizeLifecycle } from '../../local/synthesized';
@@ -24,23 +25,18 @@ beforeAll(async () => {
 afterAll(() => rt?.close());
 
 const apiEvent = (routeKey: string, pathParameters?: Record<string, string>, iam = false) => {
-  const [method, rawPath] = routeKey.split(' ') as [string, string];
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString: '',
+  const [method, path] = routeKey.split(' ') as [string, string];
+  const event = restEvent({
+    method,
+    path,
+    resource: path,
     headers: {},
-    ...(pathParameters ? { pathParameters } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'boot',
-      routeKey,
-      stage: '$default',
-      ...(iam ? { authorizer: { iam: { userArn: 'arn:aws:iam::000000000000:user/test' } } } : {}),
-    },
-  };
+    ...(pathParameters ? { params: pathParameters } : {}),
+    requestId: 'boot',
+    sourceIp: '127.0.0.1',
+  });
+  if (iam) event.requestContext.identity.userArn = 'arn:aws:iam::000000000000:user/test';
+  return event;
 };
 
 /** One invocation per module, and what a healthy function answers to it. */
@@ -66,9 +62,28 @@ const PROBES: Record<string, { event: unknown; expect: (result: unknown) => void
     expect: (r) => expect(r).toMatchObject({ statusCode: 202, body: '{}' }),
   },
   'functions/auth/authorizer.ts': {
-    event: { type: 'REQUEST', headers: {}, routeKey: 'GET /companies/{companyId}' },
+    event: {
+      type: 'REQUEST',
+      headers: {},
+      httpMethod: 'GET',
+      resource: '/companies/{companyId}',
+      methodArn: 'arn:aws:execute-api:ca-central-1:000000000000:api/v1/GET/companies/c1',
+    },
     expect: (r) =>
-      expect(r).toEqual({ isAuthorized: true, context: { role: 'anonymous', reason: 'missing' } }),
+      expect(r).toEqual({
+        principalId: 'anonymous',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Action: 'execute-api:Invoke',
+              Effect: 'Allow',
+              Resource: 'arn:aws:execute-api:ca-central-1:000000000000:api/v1/*',
+            },
+          ],
+        },
+        context: { role: 'anonymous', reason: 'missing' },
+      }),
   },
   'functions/tasks/progress.ts': {
     event: { companyId: 'cnone', execution: { name: 'x', startedAt: '2027-01-01T00:00:00.000Z' } },

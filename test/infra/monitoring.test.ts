@@ -48,7 +48,7 @@ function only(type: string): [string, Resource] {
 const topicId = () => logicalId(synth.stack.monitoring.topic);
 const tableId = () => logicalId(synth.stack.data.table);
 const stateMachineId = () => logicalId(synth.stack.lifecycle.stateMachine);
-const httpApiId = () => logicalId(synth.stack.api.httpApi);
+const restApiName = () => synth.stack.api.restApi.restApiName;
 
 interface Dimension {
   Name: string;
@@ -202,7 +202,7 @@ describe('alarms: every one notifies the operations topic', () => {
   });
 
   test('API 5xx ≥ 1 (5 min)', () => {
-    const alarm = oneAlarmOn('AWS/ApiGateway', '5xx', [{ Name: 'ApiId', Value: { Ref: httpApiId() } }]);
+    const alarm = oneAlarmOn('AWS/ApiGateway', '5XXError', [{ Name: 'ApiName', Value: restApiName() }]);
     expectAlarm(alarm, { threshold: 1, statistic: 'Sum', period: 300 });
   });
 
@@ -368,9 +368,12 @@ describe('dashboard', () => {
     expect(new Set(statsOf(title))).toEqual(new Set([stat]));
   });
 
-  test('API 4xx / 5xx and latency p99 of the HTTP API', () => {
-    const api = `ApiId|\${${httpApiId()}}`;
-    expect(metricsOf('API 4xx / 5xx')).toEqual([`AWS/ApiGateway|4xx|${api}`, `AWS/ApiGateway|5xx|${api}`]);
+  test('API 4xx / 5xx and latency p99 of the REST API', () => {
+    const api = `ApiName|${restApiName()}`;
+    expect(metricsOf('API 4xx / 5xx')).toEqual([
+      `AWS/ApiGateway|4XXError|${api}`,
+      `AWS/ApiGateway|5XXError|${api}`,
+    ]);
     expect(metricsOf('API latency p99')).toEqual([`AWS/ApiGateway|Latency|${api}`]);
     expect(statsOf('API latency p99')).toEqual(['p99']);
   });

@@ -15,7 +15,16 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { EMAILING_API_FUNCTIONS } from '../../infra/constructs/api';
+import {
+  edgeBody,
+  GATEWAY_RESPONSES,
+  MAX_BODY_BYTES,
+  NO_METHOD,
+  NO_ROUTE,
+  RATE_RULES,
+} from '../../functions/api/edge';
+import { ROUTES } from '../../functions/api/route-table';
+import { EMAILING_API_FUNCTIONS, STAGE_NAME } from '../../infra/constructs/api';
 import { HANDLER_METADATA, NodeFunction, ROOT } from '../../infra/constructs/node-function';
 import { INDEXES, type IndexSchema, TABLE_KEYS, createTableInput } from '../../infra/table-schema';
 import {
@@ -273,7 +282,7 @@ describe('Lambda task functions', () => {
     };
     for (const entry of [...Object.values(HANDLER_MODULES), ...EMAILING_API_FUNCTIONS]) {
       const url = byEntry(entry).PUBLIC_API_URL;
-      expect([entry, JSON.stringify(url ?? null)]).toEqual([entry, expect.stringContaining('HttpApi')]);
+      expect([entry, JSON.stringify(url ?? null)]).toEqual([entry, expect.stringContaining('ApiRestApi')]);
     }
     // The OpenAPI document needs nothing: its function has no such variable (nor any other of the table's).
     expect(byEntry('functions/api/openapi.ts').PUBLIC_API_URL).toBeUndefined();
@@ -370,6 +379,8 @@ describe('function roles: least privilege', () => {
     const all = 'dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem';
     expect(leading('functions/api/companies.ts')).toEqual([
       `${all} ${on(['COMPANY#*', 'LEGALNAME#*', 'APIKEY#*', 'IDEMPOTENCY', 'SEQUENCE#CERTIFICATE#*', 'EMAIL#*'])}`,
+      // The per-contact-address count of sign-ups: read and counted, never deleted.
+      `dynamodb:GetItem,dynamodb:UpdateItem ${on(['SIGNUPLIMIT#*'])}`,
     ]);
     expect(leading('functions/api/ops.ts')).toEqual([
       `${all} ${on(['COMPANY#*', 'APIKEY#*', 'KEYHOLDER#*', 'IDEMPOTENCY'])}`,
@@ -507,33 +518,166 @@ describe('the outbox and the reconciler', () => {
   });
 });
 
-describe('HTTP API authorization', () => {
-  const authorizers = () =>
-    Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer');
-  const routes = () => Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+describe('REST API: authorization, gateway responses, unrouted requests', () => {
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const authorizers = () => ofType('AWS::ApiGateway::Authorizer').map(([, r]) => r);
+  const apiResources = () => ofType('AWS::ApiGateway::Resource');
+  /** The path of an AWS::ApiGateway::Resource, from its parents. */
+  const pathOf = (id: string): string => {
+    const r = resources[id];
+    if (!r) return '';
+    const parent = referencedId(r.Properties.ParentId);
+    const part = String(r.Properties.PathPart);
+    return `${parent && resources[parent]?.Type === 'AWS::ApiGateway::Resource' ? pathOf(parent) : ''}/${part}`;
+  };
+  const methods = () =>
+    ofType('AWS::ApiGateway::Method').map(([, m]) => {
+      const resourceId = referencedId(m.Properties.ResourceId);
+      const path =
+        resourceId && resources[resourceId]?.Type === 'AWS::ApiGateway::Resource' ? pathOf(resourceId) : '/';
+      return { key: `${String(m.Properties.HttpMethod)} ${path}`, props: m.Properties };
+    });
 
   test('the key authorizer has no identity source and no cache: it runs on every request', () => {
-    // With an identity source, API Gateway answers a request without that header itself ({"message":
-    // "Unauthorized"}, not the contract's 401); with a cache, a revoked key would keep working for the TTL.
+    // With an identity source, API Gateway answers a request without that header itself; with a cache, a revoked
+    // key would keep working for the TTL.
     expect(authorizers().map((a) => a.Properties)).toEqual([
-      expect.objectContaining({
-        AuthorizerType: 'REQUEST',
-        IdentitySource: [],
-        AuthorizerResultTtlInSeconds: 0,
-        EnableSimpleResponses: true,
-      }),
+      expect.objectContaining({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 }),
     ]);
+    expect(authorizers()[0]?.Properties.IdentitySource ?? '').toBe('');
   });
 
-  test('every /ops/* route is IAM-authorized, and no other route is', () => {
-    const byKey: Record<string, Record<string, unknown>> = Object.fromEntries(
-      routes().map((r) => [String(r.Properties.RouteKey), r.Properties]),
-    );
-    for (const [routeKey, props] of Object.entries(byKey)) {
-      const ops = / \/ops\//.test(String(routeKey));
-      expect({ routeKey, iam: props.AuthorizationType === 'AWS_IAM' }).toEqual({ routeKey, iam: ops });
+  test('every route of the route table is a method: /ops/* IAM, key routes the authorizer, public ones none', () => {
+    const byKey = new Map(methods().map((m) => [m.key, m.props]));
+    for (const route of ROUTES) {
+      const props = byKey.get(route.routeKey);
+      expect([route.routeKey, props?.AuthorizationType]).toEqual([
+        route.routeKey,
+        { iam: 'AWS_IAM', key: 'CUSTOM', none: 'NONE' }[route.auth],
+      ]);
+      expect((props?.Integration as { Type?: string } | undefined)?.Type).toBe('AWS_PROXY');
     }
-    expect(Object.keys(byKey).filter((k) => k.includes(' /ops/')).length).toBeGreaterThanOrEqual(7);
+    expect(ROUTES.filter((r) => r.routeKey.includes(' /ops/')).every((r) => r.auth === 'iam')).toBe(true);
+  });
+
+  test('every resource answers the methods it lacks from a mock: 405 on a route path, 404 elsewhere, contract body', () => {
+    const routed = new Set(ROUTES.map((r) => r.routeKey.split(' ')[1]));
+    const anys = methods().filter((m) => m.key.startsWith('ANY '));
+    const paths = ['/', ...apiResources().map(([id]) => pathOf(id))];
+    expect(anys.map((m) => m.key.slice(4)).sort()).toEqual(paths.sort());
+    for (const m of anys) {
+      const path = m.key.slice(4);
+      const answer = routed.has(path) ? NO_METHOD : NO_ROUTE;
+      const integration = m.props.Integration as {
+        Type: string;
+        IntegrationResponses: { StatusCode: string; ResponseTemplates: Record<string, string> }[];
+      };
+      expect([path, integration.Type]).toEqual([path, 'MOCK']);
+      expect(integration.IntegrationResponses).toEqual([
+        { StatusCode: String(answer.status), ResponseTemplates: { 'application/json': edgeBody(answer) } },
+      ]);
+    }
+    expect(paths).toContain('/{proxy+}');
+  });
+
+  test("every gateway response (API Gateway's own answers) is the contract's error body", () => {
+    const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(Object.keys(GATEWAY_RESPONSES).sort());
+    for (const r of responses) {
+      const answer = GATEWAY_RESPONSES[r.ResponseType as keyof typeof GATEWAY_RESPONSES];
+      expect(r.StatusCode).toBe(String(answer.status));
+      const body = JSON.parse((r.ResponseTemplates as Record<string, string>)['application/json'] ?? '');
+      expect(body).toEqual({ error: { code: answer.code, message: answer.message } });
+    }
+    // The ones a caller meets: throttling, an unsigned /ops/* request, a refused authorizer.
+    expect(GATEWAY_RESPONSES.THROTTLED).toMatchObject({ status: 429, code: 'THROTTLED' });
+    expect(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(GATEWAY_RESPONSES.UNAUTHORIZED).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  test('the stage throttles, traces, logs errors without request data, and writes access logs', () => {
+    const stages = ofType('AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(1);
+    const stage = (stages[0] as [string, { Properties: Record<string, unknown> }])[1];
+    expect(stage.Properties.StageName).toBe(STAGE_NAME);
+    expect(stage.Properties.TracingEnabled).toBe(true);
+    expect(stage.Properties.MethodSettings).toEqual([
+      expect.objectContaining({
+        DataTraceEnabled: false,
+        LoggingLevel: 'ERROR',
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      }),
+    ]);
+    const format = String((stage.Properties.AccessLogSetting as { Format: string }).Format);
+    expect(format).toContain('$context.identity.sourceIp');
+    expect(format).not.toMatch(/header|body|authorization/i);
+  });
+});
+
+describe('firewall (AWS WAF) on the API stage', () => {
+  const acl = () => {
+    const found = Object.values(resources).filter((r) => r.Type === 'AWS::WAFv2::WebACL');
+    expect(found).toHaveLength(1);
+    return (found[0] as { Properties: Record<string, unknown> }).Properties;
+  };
+  type Rule = {
+    Name: string;
+    Statement: Record<string, Record<string, unknown>>;
+    Action?: { Block?: { CustomResponse: { ResponseCode: number; CustomResponseBodyKey: string } } };
+  };
+  const rules = () => acl().Rules as Rule[];
+  const bodies = () => acl().CustomResponseBodies as Record<string, { Content: string; ContentType: string }>;
+
+  test('is associated with the stage, regional', () => {
+    expect(acl().Scope).toBe('REGIONAL');
+    const associations = Object.values(resources).filter((r) => r.Type === 'AWS::WAFv2::WebACLAssociation');
+    expect(associations).toHaveLength(1);
+    const stageId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Stage')?.[0];
+    expect(JSON.stringify(associations[0]?.Properties.ResourceArn)).toContain(stageId);
+  });
+
+  test('each per-IP rate rule of the edge table, with its routes, answers 429 with the contract body', () => {
+    for (const rule of RATE_RULES) {
+      const r = rules().find((x) => x.Name === rule.name);
+      const rate = r?.Statement.RateBasedStatement as {
+        Limit: number;
+        EvaluationWindowSec: number;
+        AggregateKeyType: string;
+        ScopeDownStatement?: unknown;
+      };
+      expect([rule.name, rate.Limit, rate.EvaluationWindowSec, rate.AggregateKeyType]).toEqual([
+        rule.name,
+        rule.limit,
+        rule.windowSeconds,
+        'IP',
+      ]);
+      const scoped = JSON.stringify(rate.ScopeDownStatement ?? null);
+      for (const key of rule.routes ?? []) {
+        const [method, path] = key.split(' ') as [string, string];
+        expect(scoped).toContain(`"SearchString":"${method}"`);
+        expect(scoped).toContain(`"SearchString":"${path}"`);
+      }
+      if (!rule.routes) expect(rate.ScopeDownStatement).toBeUndefined();
+      const response = r?.Action?.Block?.CustomResponse;
+      expect(response?.ResponseCode).toBe(429);
+      expect(JSON.parse(bodies()[response?.CustomResponseBodyKey ?? '']?.Content ?? '')).toEqual({
+        error: { code: 'THROTTLED', message: rule.answer.message },
+      });
+    }
+  });
+
+  test('a body over the API limit is refused before Lambda, with the contract body', () => {
+    const r = rules().find((x) => x.Name === 'BodyTooLarge');
+    expect(r?.Statement.SizeConstraintStatement).toMatchObject({
+      ComparisonOperator: 'GT',
+      Size: MAX_BODY_BYTES,
+      FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+    });
+    expect(r?.Action?.Block?.CustomResponse.ResponseCode).toBe(400);
+    expect(acl().AssociationConfig).toEqual({
+      RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } },
+    });
   });
 });
 
@@ -699,7 +843,9 @@ describe('cdk-nag AwsSolutions', () => {
     // Node.js major the code is tested on and bundled for.
     // Rules whose findings carry no id (a whole construct is the finding).
     const whole = [
+      'AwsSolutions::AwsSolutions-APIG2',
       'AwsSolutions::AwsSolutions-APIG4',
+      'AwsSolutions::AwsSolutions-COG4',
       'AwsSolutions::AwsSolutions-L1',
       'AwsSolutions::AwsSolutions-SQS3',
     ];
@@ -712,16 +858,18 @@ describe('cdk-nag AwsSolutions', () => {
       .map((c) => c.node.path);
     expect(functions.length).toBeGreaterThan(0);
     expect(pinned.map((a) => a.path).sort()).toEqual(functions.sort());
-    const publicRoutes = acknowledgements().filter((a) => a.id === 'AwsSolutions::AwsSolutions-APIG4');
-    expect(publicRoutes.map((a) => a.path).sort()).toEqual(
-      [
-        'GET--certificates--{certificateNumber}',
-        'GET--openapi.json',
-        'POST--companies',
-        'POST--sessions',
-        'POST--sign-in',
-      ].map((r) => `SecorLifecycle/Api/HttpApi/${r}`),
-    );
+    // APIG4 (no authorization) only on the public routes and the mocks that answer unrouted requests.
+    const unauthorized = acknowledgements().filter((a) => a.id === 'AwsSolutions::AwsSolutions-APIG4');
+    const publicMethods = ROUTES.filter((r) => r.auth === 'none').map((r) => {
+      const [method, path] = r.routeKey.split(' ') as [string, string];
+      return `SecorLifecycle/Api/RestApi/Default${path}/${method}`;
+    });
+    expect(
+      unauthorized
+        .map((a) => a.path)
+        .filter((p) => !p.endsWith('/ANY'))
+        .sort(),
+    ).toEqual(publicMethods.sort());
   });
 
   test('every acknowledgement suppresses a finding that exists (none stale), with its reason in the report', () => {

@@ -41,9 +41,9 @@ export const errorSchemas = {
     ['NOT_ELIGIBLE', 'WRONG_PHASE', 'ATTEMPTS_EXHAUSTED', 'TOO_EARLY'],
     'A business rule refused the request',
   ),
-  GatewayMessage: Type.Object(
-    { message: Type.String() },
-    { description: 'A body API Gateway itself sends (e.g. `{"message":"Too Many Requests"}`)' },
+  ThrottledError: errorBody(
+    ['THROTTLED'],
+    'Too many requests: from the stage as a whole, from one address (the firewall), or to one email address',
   ),
 };
 

@@ -3,7 +3,7 @@
  * SHA-256 (`SIGNIN#<hash>`, deleted when used, so it works once), a session likewise (`SESSION#<hash>`), and an
  * address only as the SHA-256 of its normalised form in the keys that find a company from it
  * (`EMAIL#<hash>` / `<companyId>#<role>`, written when a contact or a trainee is named). Rate limits per address:
- * `SIGNINLIMIT#<hash>` / `<day>`. Every item expires by TTL.
+ * `SIGNINLIMIT#<hash>` / `<day>` (sign-in links), `SIGNUPLIMIT#<hash>` / `<day>` (sign-ups naming it as contact). Every item expires by TTL.
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -58,13 +58,46 @@ export class SessionRepository {
    * the allowance is spent (nothing is sent, and the caller is not told).
    */
   async allowSignInEmail(email: string, nowIso: string, gapMs: number, perDay: number): Promise<boolean> {
+    return this.allowEmail('SIGNINLIMIT', email, nowIso, gapMs, perDay);
+  }
+
+  /** How many sign-ups named this address as their contact today (each sent it a welcome). */
+  async signUpsToday(email: string, nowIso: string): Promise<number> {
+    const out = await dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: `SIGNUPLIMIT#${emailHash(email)}`, SK: nowIso.slice(0, 10) },
+      }),
+    );
+    return typeof out.Item?.sent === 'number' ? out.Item.sent : 0;
+  }
+
+  /** Counts a sign-up that named this address as its contact (after it committed). */
+  async countSignUp(email: string, nowIso: string): Promise<void> {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { PK: `SIGNUPLIMIT#${emailHash(email)}`, SK: nowIso.slice(0, 10) },
+        UpdateExpression: 'ADD sent :one SET expiresAt = :ttl',
+        ExpressionAttributeValues: { ':one': 1, ':ttl': ttl(nowIso, 2 * 86_400) },
+      }),
+    );
+  }
+
+  private async allowEmail(
+    kind: 'SIGNINLIMIT',
+    email: string,
+    nowIso: string,
+    gapMs: number,
+    perDay: number,
+  ): Promise<boolean> {
     const day = nowIso.slice(0, 10);
     const now = Date.parse(nowIso);
     try {
       await dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: `SIGNINLIMIT#${emailHash(email)}`, SK: day },
+          Key: { PK: `${kind}#${emailHash(email)}`, SK: day },
           UpdateExpression: 'ADD sent :one SET lastAt = :now, expiresAt = :ttl',
           ConditionExpression:
             '(attribute_not_exists(sent) OR sent < :max) AND (attribute_not_exists(lastAt) OR lastAt <= :gap)',

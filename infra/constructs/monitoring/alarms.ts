@@ -148,13 +148,13 @@ export function createAlarms(
   }
 
   // --- API -------------------------------------------------------------------------------------------------
-  const api4xx = props.httpApi.metricClientError(sum);
-  const api5xx = props.httpApi.metricServerError(sum);
+  const api4xx = props.restApi.metricClientError(sum);
+  const api5xx = props.restApi.metricServerError(sum);
   alarm(
     'Api5xx',
     api5xx,
     1,
-    'The HTTP API answered 5xx: every 5xx is a defect or an outage (the API contract has none).',
+    'The API answered 5xx: every 5xx is a defect or an outage (the API contract has none).',
   );
 
   // --- the outbox ------------------------------------------------------------------------------------------

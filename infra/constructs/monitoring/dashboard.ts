@@ -108,7 +108,7 @@ export function createDashboard(
     graph(
       'API latency p99',
       [
-        props.httpApi.metricLatency({
+        props.restApi.metricLatency({
           statistic: cloudwatch.Stats.p(99),
           period: FIVE_MINUTES,
           label: 'p99',

@@ -1,4 +1,4 @@
-import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,7 +13,8 @@ export interface MonitoringProps {
   executionLogGroup: logs.ILogGroup;
   /** Every Lambda function of the stack, by the label the dashboard and the alarms show. */
   functions: Record<string, lambda.IFunction>;
-  httpApi: apigw.IHttpApi;
+  /** The API (REST API): its 4XXError, 5XXError and Latency metrics. */
+  restApi: apigw.RestApi;
   /** The outbox's dead-letter queue: signals the stream's retries could not deliver. */
   signalDeadLetters: sqs.IQueue;
   table: dynamodb.ITableV2;

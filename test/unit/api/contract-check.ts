@@ -8,7 +8,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { operationOf, type ErrorStatus } from '../../../functions/api/contract';
 import { errorSchemas, responseSchemas, type ErrorSchemaName } from '../../../functions/api/schemas';
-import { IAM_FORBIDDEN, resolveRoute } from '../../../local/api-gateway';
+import { resolveRoute } from '../../../local/api-gateway';
 
 /**
  * A copy of a schema in which every object that lists its properties allows no other: the published responses
@@ -51,7 +51,7 @@ const ERROR_SCHEMA: Record<ErrorStatus, ErrorSchemaName> = {
   404: 'NotFoundError',
   409: 'ConflictError',
   422: 'UnprocessableError',
-  429: 'GatewayMessage',
+  429: 'ThrottledError',
 };
 
 function problemOf(v: ValidateFunction, body: unknown): string | null {
@@ -71,9 +71,6 @@ export function contractProblem(method: string, path: string, status: number, ra
   const op = resolved.binding ? operationOf(resolved.binding.routeKey) : undefined;
   if (resolved.binding && !op) return `${resolved.binding.routeKey} has no operation in contract.ts`;
   const route = resolved.binding?.routeKey ?? `${method} ${path} (no route)`;
-  // An unsigned request to an IAM route never reaches the API: API Gateway (HTTP API) answers it with its own
-  // body, and the local gateway, standing in for IAM, answers the same. Only exactly that is accepted.
-  if (resolved.binding?.auth === 'iam' && status === 403 && raw === IAM_FORBIDDEN.body) return null;
   if (status >= 200 && status < 300) {
     if (!op) return `${route}: ${status} without a route`;
     if (status !== op.status) return `${route}: status ${status}, the contract says ${op.status}`;

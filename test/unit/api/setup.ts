@@ -86,6 +86,8 @@ export async function startApi(options: StartOptions = {}): Promise<ApiFixture> 
     PUBLIC_API_URL: 'http://127.0.0.1:3000',
     STATE_MACHINE_ARN:
       'arn:aws:states:ca-central-1:000000000000:stateMachine:SecorLifecycle-CertificationLifecycle',
+    // Far above the stack's 5: the suites sign up many companies with a few addresses (edge.test.ts checks 5).
+    SIGN_UPS_PER_ADDRESS_PER_DAY: '1000',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
   });

@@ -4,7 +4,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { MAX_BODY_BYTES, RATE_RULES } from '../../../functions/api/edge';
 import { ROUTES } from '../../../functions/api/route-table';
+import { SIGN_UPS_PER_ADDRESS_PER_DAY } from '../../../infra/constructs/api';
 import { POLICY_TABLE_END, POLICY_TABLE_START, renderPolicyTable } from './policy-table';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -142,5 +144,31 @@ describe('docs/operations.md', () => {
     const { program } = await import('../../../cli/commands');
     const doc = read('docs/operations.md');
     for (const command of program().commands) expect(doc).toContain(`| \`${command.name()}`);
+  });
+});
+
+describe('docs/api.md "Limits" states the limits the code and the stack enforce', () => {
+  const limits = () => block(read('docs/api.md'), '## Limits', '\n## ');
+  const rows = () => tableRows(limits()).slice(1);
+  const rowFor = (text: string) => {
+    const row = rows().find((cells) => (cells[0] ?? '').includes(text));
+    expect(row).toBeDefined();
+    return row as string[];
+  };
+
+  test('each per-IP rate rule: its limit and window', () => {
+    for (const rule of RATE_RULES) {
+      const row = rowFor(rule.routes ? 'per source IP' : 'every request');
+      expect(row[1]).toContain(
+        `${rule.limit.toLocaleString('en-US')} per ${rule.windowSeconds / 60} minutes`,
+      );
+      expect(row[2]).toContain(`Retry-After: ${rule.windowSeconds}`);
+    }
+  });
+
+  test('the per-address sign-up limit, the body limit, and the stage throttle', () => {
+    expect(rowFor('contact email')[1]).toContain(`${SIGN_UPS_PER_ADDRESS_PER_DAY} a day`);
+    expect(rowFor('request body')[1]).toContain(`${MAX_BODY_BYTES / 1024} KB`);
+    expect(rowFor('the stage')[1]).toBe('50 requests/s, bursts of 100');
   });
 });

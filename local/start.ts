@@ -38,6 +38,10 @@ export interface Runtime {
   dataDir: string;
   /** The template's Lambda functions, each in its own worker (local/lambda/runtime.ts). */
   functions: import('./lambda/runtime').LocalLambda;
+  /** DynamoDB requests the functions' roles did not allow (local/lambda/iam.ts), as AWS would refuse them. */
+  accessDenied: import('./lambda/iam').IamProxy['denied'];
+  /** DynamoDB requests checked against the functions' roles, by function. */
+  accessChecked: import('./lambda/iam').IamProxy['checked'];
   /** The local Step Functions counters (executions started, state transitions, Lambda task invocations). */
   stats(): {
     executionsStarted: number;
@@ -273,7 +277,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const apiId = resourceOfType('AWS::ApiGateway::RestApi');
   const configurationSetId = resourceOfType('AWS::SES::ConfigurationSet');
   const keyId = resourceOfType('AWS::KMS::Key');
-  const functions = new LocalLambda({
+  const lambdaOptions = {
     template: lifecycle.template,
     stackName: lifecycle.stackName,
     refs: {
@@ -301,7 +305,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
     },
-  });
+  };
+  // IAM as strict as AWS on DynamoDB: each function's requests are checked against its role (local/lambda/iam.ts).
+  const { startIamProxy } = await import('./lambda/iam');
+  const iam = await startIamProxy(
+    dynamo.endpoint,
+    LocalLambda.dynamoPrincipals(lambdaOptions, TABLE_NAME),
+    (message) => log(false, `AccessDenied (DynamoDB): ${message}`),
+  );
+  lambdaOptions.runtimeEnvironment.AWS_ENDPOINT_URL_DYNAMODB = iam.endpoint;
+  const functions = new LocalLambda(lambdaOptions);
   functionsRef.current = functions;
   registerBusyCheck(() => functions.busy);
   log(
@@ -356,6 +369,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     opsKey,
     dataDir,
     functions,
+    accessDenied: iam.denied,
+    accessChecked: iam.checked,
     stats: () => ({ ...sfn.stats }),
     async close() {
       saveClock();
@@ -367,6 +382,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await functions.close();
       await sfn.close();
       await new Promise<void>((resolve) => ses.close(() => resolve()));
+      await iam.close();
       await dynamo.close();
       await kms.close();
       saveClock(); // ≥ every time read while closing

@@ -11,6 +11,7 @@ import { clearTimeout as clearRealTimeout, setTimeout as setRealTimeout } from '
 import { Worker } from 'node:worker_threads';
 import { sharedClock, virtualNow } from '../clock';
 import { resolveIntrinsics, type CfnTemplate } from '../synthesized';
+import { dynamoStatementsOf, type DynamoStatement } from './iam';
 import type { Invocation, InvocationResult, WorkerData } from './worker';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -188,10 +189,26 @@ export class LocalLambda {
   constructor(options: LocalLambdaOptions) {
     this.functions = templateFunctions(options);
     for (const fn of this.functions) {
-      const w = new FunctionWorker(fn, { ...options.runtimeEnvironment, ...fn.environment });
+      // Each function calls AWS with its own credentials (its role's, in AWS): the local DynamoDB checks them
+      // against that role's statements (./iam.ts).
+      const w = new FunctionWorker(fn, {
+        ...options.runtimeEnvironment,
+        ...fn.environment,
+        AWS_ACCESS_KEY_ID: fn.logicalId,
+      });
       this.workers.set(fn.logicalId, w);
       if (!this.byModule.has(fn.module)) this.byModule.set(fn.module, w);
     }
+  }
+
+  /** Each function's DynamoDB statements, by the access key id it calls with (its logical id). */
+  static dynamoPrincipals(options: LocalLambdaOptions, tableName: string): Map<string, DynamoStatement[]> {
+    return new Map(
+      templateFunctions(options).map((fn) => [
+        fn.logicalId,
+        dynamoStatementsOf(options.template, fn.logicalId, tableName),
+      ]),
+    );
   }
 
   /** Whether any invocation is in flight (the virtual clock waits for it). */

@@ -192,3 +192,12 @@ describe('isolation', () => {
     );
   });
 });
+
+describe('IAM on DynamoDB, as in AWS', () => {
+  test("the functions' DynamoDB requests were checked against their own roles, and none was refused", () => {
+    const progress = rt.functions.functions.find((f) => f.module === 'functions/tasks/progress.ts');
+    // The progress probe above read a company that does not exist: through the IAM proxy, as that function.
+    expect(rt.accessChecked.get(progress?.logicalId ?? '')).toBeGreaterThan(0);
+    expect(rt.accessDenied).toEqual([]);
+  });
+});

@@ -218,16 +218,33 @@ async function sendReminder({
     throw new HttpError(422, 'WRONG_PHASE', `company is ${company.phase}: no open step to remind about`);
   }
   const { step, dueOn } = notice.reminder;
+  // At most one resend per step a day (the day in UTC): a double click, or a retry, does not mail people twice.
+  const now = clock.now();
+  const claim = `resent|${step}|${dueOn}|${now.slice(0, 10)}`;
+  const expiresAt = Math.floor(Date.parse(now) / 1000) + 2 * 86_400;
+  if (!(await repo.claimNotification(company.companyId, claim, expiresAt))) {
+    throw new HttpError(
+      429,
+      'THROTTLED',
+      `the ${step} reminder was already sent today; one can be sent again tomorrow`,
+    );
+  }
   let sent = 0;
-  for (const recipient of notice.recipients) {
-    const to = recipientAddress(company, recipient);
-    if (!to) continue;
-    await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
-      companyId: company.companyId,
-      kind: 'reminder-resent',
-      recipient,
-    });
-    sent += 1;
+  try {
+    for (const recipient of notice.recipients) {
+      const to = recipientAddress(company, recipient);
+      if (!to) continue;
+      await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
+        companyId: company.companyId,
+        kind: 'reminder-resent',
+        recipient,
+      });
+      sent += 1;
+    }
+  } catch (e) {
+    // Nothing went out, or not to everyone: today's resend is not used up (a retry may send it).
+    if (sent === 0) await repo.releaseNotification(company.companyId, claim);
+    throw e;
   }
   return { status: 202, body: { companyId: company.companyId, step, dueOn, sent } };
 }

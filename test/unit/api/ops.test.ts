@@ -295,6 +295,23 @@ describe('POST /ops/companies/{companyId}/reminders', () => {
     expect(emailsTo('terry@example.com').length).toBeGreaterThanOrEqual(1);
   });
 
+  test('a second resend of the same step the same day → 429 THROTTLED, nothing sent; the next day it goes', async () => {
+    const c = await signUp(api, { contact: { name: 'Remi', email: 'remi@reminders.example' } });
+    const remind = () =>
+      api.call('POST', `/ops/companies/${c.companyId}/reminders`, { key: api.opsKey, body: {} });
+    expect((await remind()).status).toBe(202);
+    const sentOnce = emailsTo('remi@reminders.example').length;
+    const again = await Promise.all([remind(), remind(), remind()]);
+    for (const res of again) {
+      const error = expectError(res, 429, 'THROTTLED');
+      expect(error.message).toContain('DESIGNATE_TRAINEE reminder was already sent today');
+    }
+    expect(emailsTo('remi@reminders.example')).toHaveLength(sentOnce);
+    api.setNow(new Date(Date.parse(NOW) + 86_400_000).toISOString());
+    expect((await remind()).status).toBe(202);
+    expect(emailsTo('remi@reminders.example')).toHaveLength(sentOnce + 1);
+  });
+
   test('no open step (WITHDRAWN) → 422 WRONG_PHASE', async () => {
     const c = await signUp(api);
     await api.call('POST', `/companies/${c.companyId}/withdrawal`, { key: c.apiKey, body: {} });

@@ -43,6 +43,9 @@ export interface LocalResponse {
   body: string;
 }
 
+/** A path whose percent-encoding is not valid UTF-8 (`%FF`, `%%`): refused before any route. */
+class MalformedPath extends Error {}
+
 function match(template: string, path: string): Record<string, string> | null {
   const t = template.split('/');
   const p = path.split('/');
@@ -53,7 +56,11 @@ function match(template: string, path: string): Record<string, string> | null {
     const value = p[i] as string;
     if (seg.startsWith('{') && seg.endsWith('}')) {
       if (value === '') return null;
-      params[seg.slice(1, -1)] = decodeURIComponent(value);
+      try {
+        params[seg.slice(1, -1)] = decodeURIComponent(value);
+      } catch {
+        throw new MalformedPath();
+      }
     } else if (seg !== value) return null;
   }
   return params;
@@ -63,11 +70,20 @@ function match(template: string, path: string): Record<string, string> | null {
 export function resolveRoute(
   method: string,
   path: string,
-): { binding: RouteBinding; params: Record<string, string> } | { binding: undefined; pathMatched: boolean } {
+):
+  | { binding: RouteBinding; params: Record<string, string> }
+  | { binding: undefined; pathMatched: boolean }
+  | { binding: undefined; pathMatched: false; malformed: true } {
   let pathMatched = false;
   for (const r of ROUTES) {
     const [m, template] = r.routeKey.split(' ') as [string, string];
-    const params = match(template, path);
+    let params: Record<string, string> | null;
+    try {
+      params = match(template, path);
+    } catch (e) {
+      if (e instanceof MalformedPath) return { binding: undefined, pathMatched: false, malformed: true };
+      throw e;
+    }
     if (!params) continue;
     pathMatched = true;
     if (m === method.toUpperCase()) return { binding: r, params };
@@ -290,6 +306,7 @@ export class LocalApiGateway {
       return { statusCode: 200, headers: { 'content-type': asset.type }, body: asset.body() };
     }
     const resolved = resolveRoute(method, path);
+    if ('malformed' in resolved) return answer(GATEWAY_RESPONSES.DEFAULT_4XX);
     // The firewall sees every request before API Gateway does.
     const broken = this.limiter.check(
       resolved.binding?.routeKey,

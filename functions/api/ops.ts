@@ -51,6 +51,17 @@ async function listCompanies({ query }: Ctx<'GET /ops/companies'>): Promise<Repl
       ? PHASES.filter((p) => isActivePhase(p))
       : PHASES;
   const cursor = query.cursor ? parseCursor(query.cursor, phases.length) : { phase: 0 };
+  // A key must be one this query could have returned: of its phase's partition, and within its range.
+  if (cursor.key) {
+    const k = cursor.key as Record<string, string>;
+    const inRange =
+      k.gsiPhase === phases[cursor.phase] &&
+      String(k.PK).startsWith('COMPANY#') &&
+      k.SK !== '' &&
+      k.gsiDue !== '' &&
+      (!overdue || String(k.gsiDue) < today);
+    if (!inRange) throw badQuery('cursor', 'is not a cursor this API returned for these filters');
+  }
   const items = [];
   let next: Cursor | undefined;
   for (let i = cursor.phase; i < phases.length && items.length < limit; i++) {

@@ -107,3 +107,14 @@ describe('per contact address: sign-ups naming one email a day (each sends it a 
     expect(names).not.toContain('Address Limit 3');
   });
 });
+
+test('a path whose percent-encoding is not valid (%FF, %%) → 400 VALIDATION_FAILED, never a 500', async () => {
+  for (const path of [
+    '/ops/companies/%FF/executions',
+    '/companies/%%/program',
+    '/companies/%E0%A4%A/audits',
+  ]) {
+    const res = await api.call('POST', path, { key: api.opsKey, body: {} });
+    expect([path, res.status, res.raw]).toEqual([path, 400, edgeBody(GATEWAY_RESPONSES.DEFAULT_4XX)]);
+  }
+});

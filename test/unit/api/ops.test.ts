@@ -174,6 +174,31 @@ describe('GET /ops/companies', () => {
     expectValidation(res, `query:${name}`);
   });
 
+  test.each([
+    ['another phase', { gsiPhase: 'TRAINING' }, {}],
+    ['an empty phase', { gsiPhase: '' }, {}],
+    ['an empty due date', { gsiDue: '' }, {}],
+    ['not a company item', { PK: 'APIKEY#x' }, {}],
+    ['a due date past the overdue range', { gsiDue: '2999-01-01' }, { overdue: 'true' }],
+  ])(
+    'a forged cursor (%s) → 400 at query:cursor, never a 500',
+    async (_what, change, query: Record<string, string>) => {
+      const key = {
+        PK: 'COMPANY#c0',
+        SK: 'PROFILE',
+        gsiPhase: 'REGISTERED',
+        gsiDue: '2027-01-01',
+        ...change,
+      };
+      const cursor = Buffer.from(JSON.stringify({ phase: 0, key })).toString('base64url');
+      const res = await api.call('GET', '/ops/companies', {
+        key: api.opsKey,
+        query: { phase: 'REGISTERED', ...query, cursor },
+      });
+      expectValidation(res, 'query:cursor');
+    },
+  );
+
   test('limit 500 is the maximum accepted', async () => {
     expect((await list({ limit: '500' })).items.length).toBeGreaterThan(0);
   });

@@ -165,6 +165,21 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, ApiResult> {
       authorize(principal, route.roles, params.companyId);
       if (params.companyId !== undefined && !COMPANY_ID.test(params.companyId))
         throw notFound(`company ${params.companyId.slice(0, 40)}`);
+      // Unknown query parameters are refused: a misspelt filter must not silently list everything.
+      const unknown = Object.keys(event.queryStringParameters ?? {}).filter(
+        (q) => !(q in (route.query ?? {})),
+      );
+      if (unknown.length > 0) {
+        throw new HttpError(
+          400,
+          'VALIDATION_FAILED',
+          `unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map((q) => q.slice(0, 40)).join(', ')}`,
+          unknown.map((q) => ({
+            path: `query:${q.slice(0, 40)}`,
+            message: 'is not a parameter of this route',
+          })),
+        );
+      }
       const parsed = route.request ? parseBody(event) : undefined;
       // An empty body is {}; a JSON null is refused: with the required fields when there are some.
       if (route.request && parsed === null) {

@@ -49,6 +49,6 @@ export const ACCESS_OPERATIONS = {
     roles: ['company', 'trainee'],
     status: 204,
     response: 'NoContent',
-    errors: [401, 403, 429],
+    errors: [400, 401, 403, 429],
   },
 } as const satisfies Record<string, Operation>;

@@ -148,7 +148,7 @@ export const OPS_OPERATIONS = {
     roles: ['ops'],
     status: 200,
     response: 'AssessorList',
-    errors: [401, 403, 429],
+    errors: [400, 401, 403, 429],
     example: {
       response: {
         items: [
@@ -201,7 +201,7 @@ export const OPS_OPERATIONS = {
     roles: ['ops'],
     status: 200,
     response: 'ReviewerList',
-    errors: [401, 403, 429],
+    errors: [400, 401, 403, 429],
     example: {
       response: {
         items: [

@@ -32,6 +32,6 @@ export const PUBLIC_OPERATIONS = {
     roles: ['public'],
     status: 200,
     response: 'OpenApiDocument',
-    errors: [429],
+    errors: [400, 429],
   },
 } as const satisfies Record<string, Operation>;

@@ -43,5 +43,6 @@ export interface Operation {
   example?: { request?: unknown; response: unknown };
 }
 
-export const KEY_ROUTE_ERRORS = [401, 403, 404, 429] as const;
+/** 400: an unknown query parameter (or a bad value of a known one). */
+export const KEY_ROUTE_ERRORS = [400, 401, 403, 404, 429] as const;
 export const WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429] as const;

@@ -118,3 +118,25 @@ test('a path whose percent-encoding is not valid (%FF, %%) → 400 VALIDATION_FA
     expect([path, res.status, res.raw]).toEqual([path, 400, edgeBody(GATEWAY_RESPONSES.DEFAULT_4XX)]);
   }
 });
+
+test('an unknown query parameter → 400 VALIDATION_FAILED naming it, on every kind of route', async () => {
+  const cases: [string, string, Record<string, string>][] = [
+    ['GET', '/openapi.json', {}],
+    ['GET', '/certificates/SECOR-AB-2026-000001', {}],
+    ['GET', '/ops/companies', { key: api.opsKey }],
+  ];
+  for (const [method, path, headers] of cases) {
+    const res = await api.call(method, path, { ...headers, query: { phas: 'REGISTERED' } });
+    expect([path, res.status, res.body]).toEqual([
+      path,
+      400,
+      {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'unknown query parameter: phas',
+          details: [{ path: 'query:phas', message: 'is not a parameter of this route' }],
+        },
+      },
+    ]);
+  }
+});

@@ -167,7 +167,7 @@ function requestParser(routes: Routes): MiddlewareObj<ApiEvent, ApiResult> {
         throw notFound(`company ${params.companyId.slice(0, 40)}`);
       // Unknown query parameters are refused: a misspelt filter must not silently list everything.
       const unknown = Object.keys(event.queryStringParameters ?? {}).filter(
-        (q) => !(q in (route.query ?? {})),
+        (q) => !Object.hasOwn(route.query ?? {}, q),
       );
       if (unknown.length > 0) {
         throw new HttpError(

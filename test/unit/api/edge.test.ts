@@ -125,6 +125,11 @@ test('an unknown query parameter → 400 VALIDATION_FAILED naming it, on every k
     ['GET', '/certificates/SECOR-AB-2026-000001', {}],
     ['GET', '/ops/companies', { key: api.opsKey }],
   ];
+  // Names an object inherits are not parameters either.
+  for (const name of ['__proto__', 'constructor', 'toString']) {
+    const res = await api.call('GET', '/openapi.json', { query: { [name]: 'x' } });
+    expect([name, res.status]).toEqual([name, 400]);
+  }
   for (const [method, path, headers] of cases) {
     const res = await api.call(method, path, { ...headers, query: { phas: 'REGISTERED' } });
     expect([path, res.status, res.body]).toEqual([

@@ -5,7 +5,7 @@
  * that action on that table or index, with its `dynamodb:LeadingKeys` condition met. Anything else is refused as
  * DynamoDB refuses it: 400 AccessDeniedException. A missing grant fails locally, not first in AWS.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CfnTemplate } from '../synthesized';
 
@@ -195,6 +195,8 @@ export async function startIamProxy(
   onDenied: (message: string) => void = () => undefined,
 ): Promise<IamProxy> {
   const target = new URL(upstream);
+  // Connections to dynalite are kept and reused, as the SDK's own are.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const denied: IamProxy['denied'] = [];
   const checked = new Map<string, number>();
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -237,6 +239,7 @@ export async function startIamProxy(
           method: req.method,
           path: req.url,
           headers: req.headers,
+          agent,
         },
         (up) => {
           res.writeHead(up.statusCode ?? 500, up.headers);
@@ -263,6 +266,7 @@ export async function startIamProxy(
     checked,
     close: () =>
       new Promise<void>((resolve) => {
+        agent.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

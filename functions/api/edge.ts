@@ -30,6 +30,13 @@ export const NO_METHOD: EdgeAnswer = {
   message: 'this route does not take that method; the routes are listed in GET /openapi.json',
 };
 
+/** A request API Gateway refuses as malformed (no request validators are configured, so rarely seen). */
+const INVALID_REQUEST: EdgeAnswer = {
+  status: 400,
+  code: 'VALIDATION_FAILED',
+  message: 'the request is not valid',
+};
+
 const SIGNED =
   'operations routes take requests signed with AWS SigV4 by an operations role (locally: Bearer <ops key>)';
 
@@ -59,8 +66,8 @@ export const GATEWAY_RESPONSES = {
     code: 'VALIDATION_FAILED',
     message: `the body must be at most ${MAX_BODY_BYTES / 1024} KB`,
   },
-  BAD_REQUEST_BODY: { status: 400, code: 'VALIDATION_FAILED', message: 'the request is not valid' },
-  BAD_REQUEST_PARAMETERS: { status: 400, code: 'VALIDATION_FAILED', message: 'the request is not valid' },
+  BAD_REQUEST_BODY: INVALID_REQUEST,
+  BAD_REQUEST_PARAMETERS: INVALID_REQUEST,
   UNSUPPORTED_MEDIA_TYPE: {
     status: 400,
     code: 'VALIDATION_FAILED',
@@ -68,7 +75,7 @@ export const GATEWAY_RESPONSES = {
   },
   RESOURCE_NOT_FOUND: NO_ROUTE,
   WAF_FILTERED: { status: 403, code: 'FORBIDDEN', message: 'the request was refused by the firewall' },
-  DEFAULT_4XX: { status: 400, code: 'VALIDATION_FAILED', message: 'the request is not valid' },
+  DEFAULT_4XX: INVALID_REQUEST,
   DEFAULT_5XX: {
     status: 500,
     code: 'INTERNAL',

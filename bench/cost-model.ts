@@ -1,20 +1,19 @@
 /**
  * Dollars from counted units (bench/pricing.json), for the event-driven design as measured (bench/cost.ts) and
- * for the same company under a daily-polling design, modelled:
- *
- *   every day, a Wait of one day → a check task (a Lambda that reads the company record, sends what is due and
- *   decides) → a Choice: 3 state transitions, 1 Lambda invocation (the measured median duration of the
- *   `progress` task, which does exactly that work), 1 strongly consistent read of the company record (its
- *   measured size) — over the cycle's span, at least 3 years (1,095 days), plus 2 transitions per yearly
- *   execution (a Standard execution lives at most a year). The API side (requests, API and authorizer Lambdas
- *   and their reads), the writes and the emails are the measured ones: a polling design sends the same emails
- *   and writes the same records.
+ * for the same company under the daily-polling anchor, measured in the same run (bench/polling/): its state
+ * transitions, executions, check invocations (their measured durations × the memory of the lifecycle's
+ * `progress` task, which does the same work) and its reads of the company record are its own; the API side
+ * (requests, API and authorizer Lambdas and their reads), the writes and the emails are the lifecycle's — a
+ * polling design serves the same API, sends the same emails and writes the same records.
  */
 import pricing from './pricing.json';
 import type { CycleCounts } from './cost';
-import { readUnits } from './lib/size';
 
 export type Pricing = typeof pricing;
+
+/** The measured company paths (bench/paths.ts, bench/typical.ts). */
+export const PATHS = ['happy', 'typical', 'worst'] as const;
+export type PathName = (typeof PATHS)[number];
 
 export interface Quantities {
   transitions: number;
@@ -49,7 +48,6 @@ export interface PricedCycle {
 }
 
 export const CYCLE_MONTHS = 36;
-export const POLLING_MIN_DAYS = 1095;
 
 const isTask = (module: string) => module.startsWith('functions/tasks/');
 
@@ -68,30 +66,49 @@ export function measuredQuantities(c: CycleCounts): Quantities {
   };
 }
 
-export function pollingQuantities(c: CycleCounts): Quantities & { days: number } {
-  const days = Math.max(POLLING_MIN_DAYS, c.virtualDays);
-  const executions = Math.ceil(days / 364);
-  const fns = Object.entries(c.lambda);
-  const apiFns = fns.filter(([m]) => !isTask(m)).map(([, f]) => f);
-  const check = c.lambda['functions/tasks/progress.ts'];
-  const checkMs = Math.ceil(check?.medianMs ?? 50);
-  const checkGb = (check?.memoryMb ?? 512) / 1024;
+/** The same company under the daily-polling anchor (measured alongside it, `c.polling`). */
+export function pollingQuantities(c: CycleCounts): Quantities {
+  const p = c.polling;
+  const apiFns = Object.entries(c.lambda)
+    .filter(([m]) => !isTask(m))
+    .map(([, f]) => f);
   const taskReads = Object.entries(c.dynamo.byModule)
     .filter(([m]) => isTask(m))
     .reduce((s, [, u]) => s + u.readUnits, 0);
-  const profileBytes = c.dynamo.maxItemBytes.PROFILE ?? 4096;
   const apiInvocations = apiFns.reduce((s, f) => s + f.invocations, 0);
   return {
-    days,
-    transitions: days * 3 + executions * 2,
-    executions,
-    lambdaRequests: apiInvocations + days,
+    transitions: p.transitions,
+    executions: p.executions,
+    lambdaRequests: apiInvocations + p.checkInvocations,
     apiLambdaInvocations: apiInvocations,
-    lambdaGbSeconds: apiFns.reduce((s, f) => s + f.gbSeconds, 0) + days * (checkMs / 1000) * checkGb,
-    readUnits: c.dynamo.readUnits - taskReads + days * readUnits(profileBytes, true),
+    lambdaGbSeconds: apiFns.reduce((s, f) => s + f.gbSeconds, 0) + p.checkGbSeconds,
+    readUnits: c.dynamo.readUnits - taskReads + p.readUnits,
     writeUnits: c.dynamo.writeUnits,
     emails: c.emails,
     apiRequests: c.apiRequests,
+  };
+}
+
+/** How many times the polling anchor's units are the lifecycle's, for one path. */
+export interface PollingRatios {
+  transitions: number;
+  /** All Lambda invocations (API side included, the same in both). */
+  lambdaInvocations: number;
+  /** The check task's invocations vs the lifecycle's task invocations. */
+  taskInvocations: number;
+  usd: number;
+}
+
+export function pollingRatios(c: CycleCounts, ours: PricedCycle, polling: PricedCycle): PollingRatios {
+  const tasks = Object.entries(c.lambda)
+    .filter(([m]) => isTask(m))
+    .reduce((s, [, f]) => s + f.invocations, 0);
+  const r = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(1)) : 0);
+  return {
+    transitions: r(polling.quantities.transitions, ours.quantities.transitions),
+    lambdaInvocations: r(polling.quantities.lambdaRequests, ours.quantities.lambdaRequests),
+    taskInvocations: r(c.polling.checkInvocations, tasks),
+    usd: r(polling.usd, ours.usd),
   };
 }
 
@@ -169,3 +186,24 @@ export function price(label: string, q: Quantities, p: Pricing = pricing): Price
 
 /** Monthly bill for `companies` companies, each costing `perCycle` per 3-year cycle. */
 export const monthly = (perCycle: number, companies: number) => (perCycle / CYCLE_MONTHS) * companies;
+
+/** The cost section of bench/results.json: each path measured, priced, and against its polling anchor. */
+export interface CostSection {
+  cycles: Record<PathName, CycleCounts>;
+  priced: Record<PathName, PricedCycle>;
+  polling: Record<PathName, PricedCycle & { days: number }>;
+  ratios: Record<PathName, PollingRatios>;
+}
+
+export function costSection(cycles: Record<PathName, CycleCounts>): CostSection {
+  const section = { cycles, priced: {}, polling: {}, ratios: {} } as CostSection;
+  for (const p of PATHS) {
+    const c = cycles[p];
+    const ours = price(p, measuredQuantities(c));
+    const polling = price(`daily polling, ${p}`, pollingQuantities(c));
+    section.priced[p] = ours;
+    section.polling[p] = { ...polling, days: c.polling.days };
+    section.ratios[p] = pollingRatios(c, ours, polling);
+  }
+  return section;
+}

@@ -1,20 +1,26 @@
 /**
- * Item 1, measured: one company through a whole cycle (happy or worst path, bench/paths.ts) on the local
- * runtime in this process, with every billable unit counted by bench/lib/meter.ts — state transitions (the
- * local Step Functions' StateEntered count), Lambda invocations and their durations, API requests, DynamoDB
- * request units, SES emails (the outbox). Run as a child process by bench/run.ts (one per path, so that the
- * counts are the company's own). Pricing is bench/cost-model.ts.
+ * Item 1, measured: one company through a whole cycle (happy, typical or worst path, bench/paths.ts) on the
+ * local runtime in this process, with every billable unit counted by bench/lib/meter.ts — state transitions
+ * (the local Step Functions' StateEntered count), Lambda invocations and their durations, API requests,
+ * DynamoDB request units, SES emails (the outbox, by recipient). Run as a child process by bench/run.ts (one
+ * per path, so that the counts are the company's own). In the same run, the daily-polling anchor
+ * (bench/polling/) polls the same company from its sign-up to the end of its path, on the same engine and
+ * clock. Pricing is bench/cost-model.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApiClient, daysBetween, emailCount } from './lib/client';
+import { outbox } from '../cli/local-runtime';
+import type { PathName } from './cost-model';
+import { ApiClient, daysBetween } from './lib/client';
 import { childMain, median, progress, round } from './lib/child';
 import { Meter, type DynamoTally } from './lib/meter';
-import { happyCycle, Records, worstCycle } from './paths';
+import { contactEmail, happyCycle, Records, traineeEmail, worstCycle, type CompanyHandle } from './paths';
+import { PollingAnchor, type PollingCounts } from './polling/anchor';
+import { typicalCycle } from './typical';
 
-export type PathName = 'happy' | 'worst';
+export type { PathName };
 
 export interface FunctionCounts {
   invocations: number;
@@ -26,9 +32,18 @@ export interface FunctionCounts {
   gbSeconds: number;
 }
 
+export const RECIPIENTS = ['contact', 'trainee', 'ops', 'other'] as const;
+export type RecipientName = (typeof RECIPIENTS)[number];
+
+/** Emails to one recipient: all of them, and the reminders among them. */
+export interface RecipientEmails {
+  emails: number;
+  reminders: number;
+}
+
 export interface CycleCounts {
   path: PathName;
-  /** Virtual days from sign-up to the next cycle's certificate. */
+  /** Virtual days from sign-up to the end of the path (the next cycle's certificate). */
   virtualDays: number;
   executions: number;
   transitions: number;
@@ -44,6 +59,10 @@ export interface CycleCounts {
   apiServerErrors: number;
   dynamo: DynamoTally;
   emails: number;
+  /** Emails by recipient address: the company's contact, its trainee, operations, anyone else. */
+  emailsByRecipient: Record<RecipientName, RecipientEmails>;
+  /** The daily-polling anchor, polling the same company over the same days. */
+  polling: PollingCounts;
   wallSeconds: number;
 }
 
@@ -55,8 +74,9 @@ async function measure(options: { path: PathName }): Promise<CycleCounts> {
   const { synthesizeLifecycle } = await import('../local/synthesized');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `secor-bench-cost-${options.path}-`));
   const rt = await startRuntime({ port: 0, sesPort: 0, dataDir, quiet: true });
+  let polling: PollingAnchor | undefined;
   try {
-    await meter.attachDynamo();
+    meter.attachDynamo(rt.functions.functions);
     const api = new ApiClient(rt.apiUrl);
     const assessor = await api.ok<{ apiKey: string }>(
       'POST',
@@ -71,22 +91,33 @@ async function measure(options: { path: PathName }): Promise<CycleCounts> {
       runTag: `${options.path}${Date.now().toString(36)}`,
       concurrency: 1,
       onStep: (s: string) => progress(`${options.path}: ${s}`),
+      onSignUp: (c: CompanyHandle) => polling?.watch(c.id),
     };
-    const emailsBefore = await emailCount(rt.sesUrl);
+    const memory = memoryByModule(synthesizeLifecycle().template);
+    // The check does the work of the lifecycle's `progress` task (read the record, work out what is due):
+    // the same memory.
+    polling = new PollingAnchor(TABLE_NAME, memory['functions/tasks/progress.ts'] ?? 512);
+    await polling.listen();
+    const emailsBefore = (await outbox(rt.sesUrl)).length;
     const statsBefore = rt.stats();
     const startDay = await api.today();
     meter.reset();
     meter.counting = true;
+    const records = new Records(TABLE_NAME);
+    let company: CompanyHandle | undefined;
     if (options.path === 'happy') {
       const failures = new Map<string, string>();
-      await happyCycle(actors, 1, failures);
+      [company] = await happyCycle(actors, 1, failures);
       if (failures.size) throw new Error(`happy path refused: ${[...failures.values()].join('; ')}`);
-    } else await worstCycle(actors, new Records(TABLE_NAME));
+    } else if (options.path === 'typical') company = await typicalCycle(actors, records);
+    else company = await worstCycle(actors, records);
     await api.advance(0);
+    const pollingCounts = await polling.stop();
     meter.counting = false;
+    if (!company) throw new Error(`${options.path}: no company`);
     const stats = rt.stats();
     const snap = meter.snapshot();
-    const memory = memoryByModule(synthesizeLifecycle().template);
+    const emails = (await outbox(rt.sesUrl)).slice(emailsBefore);
     const lambda: Record<string, FunctionCounts> = {};
     for (const [module, durations] of Object.entries(snap.lambda)) {
       const memoryMb = memory[module] ?? 512;
@@ -118,13 +149,45 @@ async function measure(options: { path: PathName }): Promise<CycleCounts> {
       apiRequests: snap.api.requests,
       apiServerErrors: snap.api.serverErrors,
       dynamo: snap.dynamo,
-      emails: (await emailCount(rt.sesUrl)) - emailsBefore,
+      emails: emails.length,
+      emailsByRecipient: byRecipient(emails, company.tag),
+      polling: pollingCounts,
       wallSeconds: round((performance.now() - t0) / 1000, 1),
     };
   } finally {
+    await polling?.close();
     await rt.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Emails by recipient address (an email to several is counted for each); reminders by their subject. */
+function byRecipient(
+  emails: { destination: { to: string[] }; subject: string }[],
+  tag: string,
+): Record<RecipientName, RecipientEmails> {
+  const out = Object.fromEntries(RECIPIENTS.map((r) => [r, { emails: 0, reminders: 0 }])) as Record<
+    RecipientName,
+    RecipientEmails
+  >;
+  const ops = (process.env.OPS_EMAIL ?? 'operations@secor.local').toLowerCase();
+  const who = (address: string): RecipientName => {
+    const a = address.toLowerCase();
+    return a === contactEmail(tag).toLowerCase()
+      ? 'contact'
+      : a === traineeEmail(tag).toLowerCase()
+        ? 'trainee'
+        : a === ops
+          ? 'ops'
+          : 'other';
+  };
+  for (const e of emails)
+    for (const to of e.destination.to) {
+      const r = out[who(to.replace(/^.*<([^>]+)>$/, '$1'))];
+      r.emails += 1;
+      if (e.subject.startsWith('Reminder: ') || e.subject.includes(' can be done now')) r.reminders += 1;
+    }
+  return out;
 }
 
 /** Every execution's StateEntered events, read back through the Step Functions API. */

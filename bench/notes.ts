@@ -5,13 +5,14 @@
  */
 import { DEFAULT_COMPANIES, TARGETS, type Results } from './report';
 
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (measured: number, target: number) => `${Math.round(((measured - target) / target) * 100)} %`;
 
 export function notes(r: Results): string {
   const out: string[] = ['### How these are measured'];
   out.push(
     '',
-    '- **Cost** (bench/cost.ts, bench/cost-model.ts): one company per path runs through the HTTP API on the local runtime, years passing on the virtual clock. Transitions are the states entered (the local Step Functions counter, also read back per execution); Lambda invocations and durations are measured by wrapping every handler the runtime invokes (the duration is the handler’s own promise, so a `.waitForTaskToken` task is not billed for the wait), × the function’s memory from the synthesized template, rounded up to 1 ms; DynamoDB request units are counted by a middleware on the handlers’ DocumentClient: reads from the returned item sizes (1 RRU per 4 KB strongly consistent, ½ eventually consistent, per item or query page), writes from the item read before and after each write (1 WRU per KB of the larger; a failed condition: of the existing item) plus the index writes the change causes (keys + projected attributes + 100 B per entry) — dynalite’s own ConsumedCapacity agrees on the table part; SES emails are counted in the outbox; every keyed API request runs the authorizer (API Gateway would cache its answer for 5 minutes per key, which calls days apart never hit). Prices: bench/pricing.json (list prices, to re-check). CloudWatch Logs and X-Ray are estimates from the counted units. The daily-polling design is modelled from the same measurements (cost-model.ts).',
+    '- **Cost** (bench/cost.ts, bench/cost-model.ts): one company per path (happy, typical, worst: bench/paths.ts, bench/typical.ts) runs through the HTTP API on the local runtime, years passing on the virtual clock; the typical path reads each due date from the record and does the step 30 days before it (or on the day its window opens, if later). Transitions are the states entered (the local Step Functions counter, also read back per execution); Lambda invocations and durations are measured by wrapping every invocation of a template function (tasks, API handlers, authorizer, the stream-fed signalling function; not the reconciler, which runs on a schedule for all companies), the duration being the invocation’s own promise, so a `.waitForTaskToken` task is not billed for the wait, × the function’s memory from the synthesized template, rounded up to 1 ms; DynamoDB request units are counted on each function’s requests as the local IAM proxy forwards them to dynalite (bench/lib/dynamo-wire.ts): reads from the returned item sizes (1 RRU per 4 KB strongly consistent, ½ eventually consistent, per item or query page), writes from the item read before and after each write (1 WRU per KB of the larger; a failed condition: of the existing item) plus the index writes the change causes (keys + projected attributes + 100 B per entry) — dynalite’s own ConsumedCapacity agrees on the table part; SES emails are counted in the outbox, by recipient address (the company’s contact, its trainee, operations, anyone else; reminders by their subject); every keyed API request runs the authorizer (API Gateway would cache its answer for 5 minutes per key, which calls days apart never hit). Prices: bench/pricing.json (list prices, to re-check). CloudWatch Logs and X-Ray are estimates from the counted units. **The daily-polling anchor is measured** (bench/polling/): a naive state machine — a `CheckCompany` Lambda task that reads the company record (strongly consistent) and works out the notices due (what such a design would send), a `Done?` choice, a one-day `Wait`, and once a year a `ContinueAsNew` (`states:startExecution`: a Standard execution lives at most a year) — runs on a second local Step Functions (the same aws-local-stepfunctions engine, the same process and virtual clock, its Waits firing as the clock advances); one execution starts at each measured company’s sign-up and is stopped (StopExecution) when the company’s path ends. Its states entered, executions, check invocations (their measured durations × the `progress` task’s memory; the check runs in the benchmark’s process, not in a function worker, so its durations are lower than a Lambda’s would be — duration is well under 1 % of either design’s cost) and record reads are its own; the API side, the writes and the emails are the lifecycle’s (a polling design serves the same API and sends the same emails).',
     '- **Cold start** (bench/cold-start.ts): esbuild as CDK bundles (node22, minified, CJS, `@aws-sdk/*` external, source map), each bundle `require`d in fresh Node processes with `--enable-source-maps` as the stack sets it; “cold init” is process start → handler ready, the analogue of Lambda’s Init Duration.',
     '- **Warm** (bench/warm.ts): the companies Lambda handler vs its route function, alternating in one process configured as in Lambda (metrics on, INFO logs), against the in-process dynalite.',
     '- **Load** (bench/load.ts): autocannon against `npm start`’s runtime in its own process. **Scale** (bench/scale.ts): the happy path for N companies, 20 requests in flight. **Overdue** (bench/overdue.ts): seeded index items, the ops query through HTTP, the handler’s reads counted.',
@@ -37,6 +38,9 @@ export function notes(r: Results): string {
         `Design changes that meet the target: start the next phase's execution when its window opens (an EventBridge Scheduler one-time schedule calling StartExecution) instead of sleeping and continuing across the year (about −${saveContinue}); issue the certificate at the end of the certification-audit execution and go straight to the maintenance phase, dropping the CERTIFIED executions (−${sum(certified)}): together about ${h.transitions - saveContinue - sum(certified)} transitions. One state machine per phase would also drop the \`RoutePhase\` choice (−${h.executions}).`,
     );
   }
+  const polling = c ? pollingMiss(c) : null;
+  if (polling) misses.push(polling);
+  if (c) misses.push(...typicalMisses(c));
   if (c && c.priced.happy.usd > TARGETS.happyUsd)
     misses.push(
       `- **Cost, happy path: ${c.priced.happy.usd.toFixed(5)} USD vs ≤ ${TARGETS.happyUsd}.** See the cost table for the largest lines.`,
@@ -112,4 +116,53 @@ export function notes(r: Results): string {
   out.push('', '### Targets missed: by how much, why, and what would meet them', '');
   out.push(...(misses.length ? misses : ['None.']));
   return out.join('\n');
+}
+
+/** The typical path's targets (emails to each person, cost per cycle): the notes on those missed. */
+function typicalMisses(c: NonNullable<Results['cost']>): string[] {
+  const t = c.cycles.typical;
+  const priced = c.priced.typical;
+  if (!t || !priced) return [];
+  const out: string[] = [];
+  const contact = t.emailsByRecipient?.contact.emails ?? 0;
+  const trainee = t.emailsByRecipient?.trainee.emails ?? 0;
+  if (contact > TARGETS.typicalContactEmails)
+    out.push(`- **Emails to the contact, typical path: ${contact} vs ≤ ${TARGETS.typicalContactEmails}.**`);
+  if (trainee > TARGETS.typicalTraineeEmails)
+    out.push(`- **Emails to the trainee, typical path: ${trainee} vs ≤ ${TARGETS.typicalTraineeEmails}.**`);
+  if (priced.usd > TARGETS.typicalUsd) {
+    const line = (prefix: string) => priced.lines.find((l) => l.item.startsWith(prefix));
+    const sfn = line('Step Functions');
+    const ses = line('SES');
+    const share = (l: typeof sfn) =>
+      l ? `${usdShort(l.usd)} (${Math.round((l.usd / priced.usd) * 100)} %)` : '—';
+    out.push(
+      `- **Cost, typical path: ${usdShort(priced.usd)} vs ≤ ${usdShort(TARGETS.typicalUsd)} per cycle (${Math.round(((priced.usd - TARGETS.typicalUsd) / TARGETS.typicalUsd) * 100)} % over).** ` +
+        `Two lines are nearly all of it: Step Functions ${share(sfn)} for ${int(t.transitions)} transitions and SES ${share(ses)} for ${int(t.emailsByRecipient ? t.emailsByRecipient.contact.emails + t.emailsByRecipient.trainee.emails + t.emailsByRecipient.ops.emails + t.emailsByRecipient.other.emails : 0)} emails. ` +
+        `This path lasts ${int(t.virtualDays)} days (filing 30 days before each due date stretches the first cycle to about 4.7 years), so a 3-year share of it is ≈ ${usdShort((priced.usd * 1095) / t.virtualDays)}. ` +
+        'The emails are what a person needs (at list price, 40 emails alone are $0.004); what would meet the target is fewer transitions per event: a reminder costs 3 (the callback times out → Check → Route → Await), a phase 5 (Route → StartNextExecution; StartPhase → RoutePhase → Await), and a maintenance year another execution (a Standard execution lives ≤ 1 year). One state machine per phase (no RoutePhase choice) and starting each phase when its window opens (an EventBridge Scheduler one-time schedule) instead of sleeping across it would save about 20 of them.',
+    );
+  }
+  return out;
+}
+
+const usdShort = (v: number) => `$${v.toFixed(v < 0.01 ? 5 : 4)}`;
+
+/** The note on the daily-polling anchor's ratio, typical path, when it is under the target. */
+function pollingMiss(c: NonNullable<Results['cost']>): string | null {
+  const ratio = c.ratios?.typical;
+  if (!ratio || ratio.transitions >= TARGETS.pollingTransitionsRatio) return null;
+  const t = c.cycles.typical;
+  const h = c.cycles.happy;
+  const reminders = (x: typeof t) =>
+    (x.emailsByRecipient?.contact.reminders ?? 0) + (x.emailsByRecipient?.trainee.reminders ?? 0);
+  const perReminder = (t.transitions - h.transitions) / Math.max(1, reminders(t) - reminders(h));
+  const out = [
+    `- **Daily-polling anchor, typical path: ${ratio.transitions}× our transitions vs ≥ ${TARGETS.pollingTransitionsRatio}× (${Math.round((1 - ratio.transitions / TARGETS.pollingTransitionsRatio) * 100)} % short).**`,
+    `Polling costs 3 transitions a day whatever happens (${int(t.polling.transitions)} over ${int(t.polling.days)} days). The lifecycle costs transitions per event, and on this path the events are mostly reminders: ${reminders(t)} of them (${t.emailsByRecipient?.contact.reminders ?? 0} to the contact, ${t.emailsByRecipient?.trainee.reminders ?? 0} to the trainee), each costing about ${perReminder.toFixed(1)} transitions over the happy path's (wake, check, route, await again).`,
+  ];
+  out.push(
+    'Fewer reminders per window (or cheaper ones: fewer states per reminder) is what raises the ratio.',
+  );
+  return out.join(' ');
 }

@@ -98,7 +98,7 @@ async function overdueQuery(options: OverdueOptions): Promise<OverdueResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'secor-bench-overdue-'));
   const rt = await startRuntime({ port: 0, sesPort: 0, dataDir, quiet: true });
   try {
-    await meter.attachDynamo();
+    meter.attachDynamo(rt.functions.functions);
     const api = new ApiClient(rt.apiUrl);
     const today = await api.today();
     const runs: OverdueMeasurement[] = [];

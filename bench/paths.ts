@@ -12,13 +12,16 @@
  *   the first certification audit fails, the year-2 maintenance audit scores below 80 % (corrective action),
  *   the trainee's refresher is taken on the day the training certificate expires, recertification on the
  *   day the certificate expires.
+ * - typical (bench/typical.ts): every step done right the first time, 30 days before its due date (or on the
+ *   day its window opens, if that is later), the trainee's refresher too — all the reminders of each window
+ *   up to then.
  *
  * The journeys' own bookkeeping (reading the record to know the due dates) goes to DynamoDB through a separate
  * client that nothing counts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { policies, type Company } from '../domain';
+import { policies, type Company, type Deadline, type Step } from '../domain';
 import { addDays, ApiClient, pool } from './lib/client';
 
 /** AB's safety program elements, from its policy. */
@@ -40,6 +43,8 @@ export interface Actors {
   /** Companies acted on at once (HTTP requests in flight). */
   concurrency: number;
   onStep?: (step: string) => void;
+  /** Called with each company as soon as it has signed up (the polling anchor starts watching it). */
+  onSignUp?: (c: CompanyHandle) => void;
 }
 
 /** Reads company records directly (uncounted): the journeys' bookkeeping. */
@@ -55,7 +60,19 @@ export class Records {
     if (!out.Item) throw new Error(`company ${id} not found`);
     return out.Item.record as Company;
   }
+
+  /** The company's next deadline, which must be of step `expected`. */
+  async deadline(id: string, expected: Step): Promise<Deadline> {
+    const d = (await this.company(id)).nextDeadline;
+    if (!d || d.step !== expected)
+      throw new Error(`expected ${expected}, the record says ${d?.step ?? 'none'}`);
+    return d;
+  }
 }
+
+/** The owner's (contact's) and the trainee's email addresses of the company tagged `tag`. */
+export const contactEmail = (tag: string) => `owner-${tag}@bench.example`;
+export const traineeEmail = (tag: string) => `trainee-${tag}@bench.example`;
 
 export async function signUp(a: Actors, index: number): Promise<CompanyHandle> {
   const tag = `${a.runTag}-${index}`;
@@ -64,20 +81,17 @@ export async function signUp(a: Actors, index: number): Promise<CompanyHandle> {
     region: 'AB',
     employeeCount: 6,
     industry: 'construction',
-    contact: { name: 'Pat Owner', email: `owner-${tag}@bench.example` },
+    contact: { name: 'Pat Owner', email: contactEmail(tag) },
   });
-  return { id: r.companyId, key: r.apiKey, tag };
+  const c = { id: r.companyId, key: r.apiKey, tag };
+  a.onSignUp?.(c);
+  return c;
 }
 
-const designate = (a: Actors, c: CompanyHandle) =>
-  a.api.ok(
-    'PUT',
-    `/companies/${c.id}/trainee`,
-    { name: 'Sam Trainee', email: `trainee-${c.tag}@bench.example` },
-    c.key,
-  );
+export const designate = (a: Actors, c: CompanyHandle) =>
+  a.api.ok('PUT', `/companies/${c.id}/trainee`, { name: 'Sam Trainee', email: traineeEmail(c.tag) }, c.key);
 
-async function exam(a: Actors, c: CompanyHandle, score: number, expectPass: boolean): Promise<void> {
+export async function exam(a: Actors, c: CompanyHandle, score: number, expectPass: boolean): Promise<void> {
   const r = await a.api.ok<{ passed: boolean }>(
     'POST',
     `/companies/${c.id}/training/attempts`,
@@ -87,10 +101,10 @@ async function exam(a: Actors, c: CompanyHandle, score: number, expectPass: bool
   if (r.passed !== expectPass) throw new Error(`exam ${score}: passed=${String(r.passed)}`);
 }
 
-const enrol = (a: Actors, c: CompanyHandle) =>
+export const enrol = (a: Actors, c: CompanyHandle) =>
   a.api.ok('POST', `/companies/${c.id}/training/enrolments`, {}, c.key);
 
-const program = (a: Actors, c: CompanyHandle, implementedSince: string) =>
+export const program = (a: Actors, c: CompanyHandle, implementedSince: string) =>
   a.api.ok(
     'POST',
     `/companies/${c.id}/program`,
@@ -109,7 +123,7 @@ interface AuditReply {
   correctiveActionRequired: boolean;
 }
 
-async function audit(
+export async function audit(
   a: Actors,
   c: CompanyHandle,
   type: 'certification' | 'maintenance' | 'recertification',
@@ -193,12 +207,7 @@ export async function worstCycle(a: Actors, records: Records): Promise<CompanyHa
   const step = (s: string) => a.onStep?.(s);
   const c = await signUp(a, 0);
   const record = () => records.company(c.id);
-  const deadline = async (expected: string) => {
-    const d = (await record()).nextDeadline;
-    if (!d || d.step !== expected)
-      throw new Error(`expected ${expected}, the record says ${d?.step ?? 'none'}`);
-    return d;
-  };
+  const deadline = (expected: Step) => records.deadline(c.id, expected);
   let refresherTaken = false;
   /** Advances to `date`, taking the trainee's refresher on its due date on the way if it falls before. */
   const advanceTo = async (date: string) => {

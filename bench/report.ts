@@ -1,11 +1,15 @@
 /** The markdown tables of `npm run bench`, from bench/results.json's shape. */
+import { TARGETS as CAPACITY_TARGETS, type CapacityResult } from './capacity';
+import { capacityNotes, capacityTable } from './report-capacity';
 import type { ColdStartResult } from './cold-start';
-import type { CycleCounts } from './cost';
-import { monthly, type PricedCycle } from './cost-model';
+import type { CostSection } from './cost-model';
 import type { LoadResult } from './load';
 import type { OverdueResult } from './overdue';
 import type { ScaleResult } from './scale';
 import type { WarmResult } from './warm';
+import { billTable, costTable, int, pathsOf, pathTable, pollingTable, row, usd } from './report-cost';
+
+export type { CostSection };
 
 /** Default scale size: what keeps the whole `npm run bench` under 10 minutes on a 2-core machine. */
 export const DEFAULT_COMPANIES = 250;
@@ -13,6 +17,12 @@ export const DEFAULT_COMPANIES = 250;
 export const TARGETS = {
   happyTransitions: 60,
   happyUsd: 0.005,
+  /** The typical path (every step 30 days before its due date): emails to each person, cost per cycle. */
+  typicalContactEmails: 25,
+  typicalTraineeEmails: 8,
+  typicalUsd: 0.004,
+  /** The daily-polling anchor: at least this many times the lifecycle's transitions, typical path. */
+  pollingTransitionsRatio: 20,
   bundleKb: 250,
   coldRatio: 3,
   warmRatio: 1.2,
@@ -27,12 +37,6 @@ export interface Machine {
   memoryGb: number;
   node: string;
   platform: string;
-}
-
-export interface CostSection {
-  cycles: Record<'happy' | 'worst', CycleCounts>;
-  priced: Record<'happy' | 'worst', PricedCycle>;
-  polling: Record<'happy' | 'worst', PricedCycle & { days: number }>;
 }
 
 export interface Results {
@@ -50,22 +54,49 @@ export interface Results {
   /** Earlier scale runs, by company count (the latest of each), kept across runs. */
   scaleRuns?: Record<string, ScaleResult & { measuredAt: string; machine: Machine }>;
   overdue?: OverdueResult;
+  capacity?: CapacityResult;
 }
 
-const usd = (n: number) => `$${n < 0.01 ? n.toFixed(5) : n < 100 ? n.toFixed(4) : n.toFixed(2)}`;
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (measured: number, target: number) => `${Math.round(((measured - target) / target) * 100)} %`;
 
 function verdict(ok: boolean, measured: number, target: number): string {
   return ok ? '✅ met' : `❌ missed by ${pct(measured, target)}`;
 }
 
-function row(cells: (string | number)[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
 export function machineLine(m: Machine): string {
   return `${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.platform}, Node ${m.node}`;
+}
+
+/** The typical path's targets: emails to the contact and to the trainee, and the cost of a cycle. */
+function typicalRows(c: CostSection): string[] {
+  const t = c.cycles.typical;
+  const priced = c.priced.typical;
+  if (!t || !priced) return [];
+  const contact = t.emailsByRecipient?.contact.emails ?? 0;
+  const trainee = t.emailsByRecipient?.trainee.emails ?? 0;
+  return [
+    row([
+      1,
+      'emails to the contact, typical-path cycle',
+      `≤ ${TARGETS.typicalContactEmails}`,
+      int(contact),
+      verdict(contact <= TARGETS.typicalContactEmails, contact, TARGETS.typicalContactEmails),
+    ]),
+    row([
+      1,
+      'emails to the trainee, typical-path cycle',
+      `≤ ${TARGETS.typicalTraineeEmails}`,
+      int(trainee),
+      verdict(trainee <= TARGETS.typicalTraineeEmails, trainee, TARGETS.typicalTraineeEmails),
+    ]),
+    row([
+      1,
+      'AWS variable cost per company, typical-path cycle',
+      `≤ ${usd(TARGETS.typicalUsd)}`,
+      usd(priced.usd),
+      verdict(priced.usd <= TARGETS.typicalUsd, priced.usd, TARGETS.typicalUsd),
+    ]),
+  ];
 }
 
 export function summaryTable(r: Results): string {
@@ -90,6 +121,16 @@ export function summaryTable(r: Results): string {
         `${usd(h.usd)} (counted units only: ${usd(h.countedUsd)})`,
         verdict(h.usd <= TARGETS.happyUsd, h.usd, TARGETS.happyUsd),
       ]),
+      ...typicalRows(c),
+      row([
+        1,
+        'typical-path cycle (every step 30 days before its due date)',
+        '—',
+        c.priced.typical
+          ? `${int(c.cycles.typical.transitions)} transitions, ${usd(c.priced.typical.usd)}`
+          : 'not measured',
+        '',
+      ]),
       row([
         1,
         'worst-path cycle (every reminder, 3 failed exams, failed audit, corrective action)',
@@ -97,12 +138,53 @@ export function summaryTable(r: Results): string {
         `${int(c.cycles.worst.transitions)} transitions, ${usd(w.usd)}`,
         '',
       ]),
+    );
+    const ratios = c.ratios?.typical;
+    lines.push(
       row([
         1,
-        'same company, daily-polling design (modelled)',
-        '—',
-        `happy: ${int(c.polling.happy.quantities.transitions)} transitions, ${usd(c.polling.happy.usd)} (${(c.polling.happy.usd / h.usd).toFixed(1)}×); worst: ${usd(c.polling.worst.usd)}`,
-        '',
+        'same company, daily-polling anchor (measured): its transitions ÷ ours, typical path',
+        `≥ ${TARGETS.pollingTransitionsRatio}×`,
+        ratios
+          ? `${ratios.transitions}× (${int(c.cycles.typical.polling.transitions)} vs ${int(c.cycles.typical.transitions)}); cost ${ratios.usd}×; ` +
+            pathsOf(c)
+              .filter((p) => p !== 'typical' && c.ratios?.[p])
+              .map((p) => `${p}: ${c.ratios[p].transitions}× transitions, ${c.ratios[p].usd}× cost`)
+              .join('; ')
+          : 'not measured',
+        !ratios
+          ? ''
+          : ratios.transitions >= TARGETS.pollingTransitionsRatio
+            ? '✅ met'
+            : `❌ short by ${Math.round((1 - ratios.transitions / TARGETS.pollingTransitionsRatio) * 100)} %`,
+      ]),
+    );
+  }
+  const cap = r.capacity;
+  if (cap) {
+    const e = cap.peaks.emailsPerSecond.value;
+    const t = cap.peaks.transitionsPerSecond.value;
+    lines.push(
+      row([
+        7,
+        'peak emails per second, 100,000 companies (simulated)',
+        `≤ ${CAPACITY_TARGETS.emailsPerSecond}`,
+        int(e),
+        verdict(e <= CAPACITY_TARGETS.emailsPerSecond, e, CAPACITY_TARGETS.emailsPerSecond),
+      ]),
+      row([
+        7,
+        'peak state transitions per second, 100,000 companies (simulated)',
+        `≤ ${CAPACITY_TARGETS.transitionsPerSecond}`,
+        int(t),
+        verdict(t <= CAPACITY_TARGETS.transitionsPerSecond, t, CAPACITY_TARGETS.transitionsPerSecond),
+      ]),
+      row([
+        7,
+        'companies FAILED because of email',
+        '0',
+        int(cap.companiesFailedByEmail),
+        verdict(cap.companiesFailedByEmail === 0, cap.companiesFailedByEmail, 1),
       ]),
     );
   }
@@ -212,52 +294,6 @@ export function summaryTable(r: Results): string {
   return lines.join('\n');
 }
 
-export function costTable(c: CostSection): string {
-  const cols = [c.priced.happy, c.priced.worst, c.polling.happy, c.polling.worst];
-  const head = [
-    row([
-      'per company per cycle',
-      `happy (${c.cycles.happy.virtualDays} days)`,
-      `worst (${c.cycles.worst.virtualDays} days)`,
-      `daily polling, happy company (${c.polling.happy.days} days)`,
-      `daily polling, worst company (${c.polling.worst.days} days)`,
-    ]),
-    row(['---', '---:', '---:', '---:', '---:']),
-  ];
-  const body = (c.priced.happy.lines ?? []).map((l, i) =>
-    row([
-      `${l.item} (${l.unit})`,
-      ...cols.map((p) => {
-        const x = p.lines[i];
-        if (!x) return '';
-        const q = x.unit === 'GB-s' || x.unit === 'KB' ? x.quantity.toFixed(1) : int(x.quantity);
-        return `${q} → ${usd(x.usd)}`;
-      }),
-    ]),
-  );
-  const total = row(['**total**', ...cols.map((p) => `**${usd(p.usd)}**`)]);
-  const executions = row(['executions', ...cols.map((p) => int(p.quantities.executions))]);
-  return [...head, ...body, executions, total].join('\n');
-}
-
-export function billTable(c: CostSection): string {
-  const lines = [
-    row(['companies', 'monthly, all happy path', 'monthly, all worst path', 'daily polling (happy)']),
-    row(['---', '---:', '---:', '---:']),
-  ];
-  for (const n of [1_000, 10_000, 100_000]) {
-    lines.push(
-      row([
-        int(n),
-        usd(monthly(c.priced.happy.usd, n)),
-        usd(monthly(c.priced.worst.usd, n)),
-        usd(monthly(c.polling.happy.usd, n)),
-      ]),
-    );
-  }
-  return lines.join('\n');
-}
-
 export function coldTable(cs: ColdStartResult): string {
   const lines = [
     row([
@@ -338,6 +374,14 @@ export function report(r: Results): string {
   if (r.cost) {
     parts.push(
       '',
+      '**Per company per cycle**, by path (one company each, sign-up to the next cycle’s certificate; emails counted in the outbox by recipient address):',
+      '',
+      pathTable(r.cost),
+      '',
+      '**The daily-polling anchor** (bench/polling/: check the record, decide, wait one day; run on the same local engine and virtual clock, polling the same company from its sign-up to the end of its path):',
+      '',
+      pollingTable(r.cost),
+      '',
       '**Cost per company per cycle** (list prices, bench/pricing.json; "est." lines are estimated from the counted units):',
       '',
       costTable(r.cost),
@@ -358,5 +402,14 @@ export function report(r: Results): string {
       scaleTable(r.scale),
     );
   if (r.overdue) parts.push('', '**Overdue query:**', '', overdueTable(r.overdue));
+  if (r.capacity)
+    parts.push(
+      '',
+      '**Capacity: 100,000 companies** (simulated; docs/capacity.md):',
+      '',
+      capacityTable(r.capacity),
+      '',
+      capacityNotes(r.capacity),
+    );
   return parts.join('\n');
 }

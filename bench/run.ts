@@ -13,9 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { format, resolveConfig } from 'prettier';
+import type { CapacityResult } from './capacity';
 import { coldStart } from './cold-start';
-import type { CycleCounts, PathName } from './cost';
-import { measuredQuantities, pollingQuantities, price } from './cost-model';
+import { writeCapacityDoc } from './capacity-doc';
+import type { CycleCounts } from './cost';
+import { costSection, PATHS, type PathName } from './cost-model';
 import { runChild } from './lib/child';
 import { load } from './load';
 import { notes } from './notes';
@@ -24,7 +26,7 @@ import { DEFAULT_COMPANIES, machineLine, report, type Machine, type Results } fr
 import type { ScaleResult } from './scale';
 import type { WarmResult } from './warm';
 
-const SECTIONS = ['cost', 'cold', 'warm', 'load', 'scale', 'overdue'] as const;
+const SECTIONS = ['cost', 'cold', 'warm', 'load', 'scale', 'overdue', 'capacity'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const positiveInt = (value: string) => {
@@ -49,6 +51,7 @@ interface Options {
   skipLoad?: boolean;
   skipScale?: boolean;
   skipOverdue?: boolean;
+  skipCapacity?: boolean;
   reportOnly?: boolean;
   out: string;
 }
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     .option('--skip-load', 'skip the HTTP load test')
     .option('--skip-scale', 'skip the scale run')
     .option('--skip-overdue', 'skip the overdue-query measurement')
+    .option('--skip-capacity', 'skip the 100,000-company capacity simulation')
     .option(
       '--report-only',
       'measure nothing: rewrite PERFORMANCE.md and print the tables from the results file',
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
     load: o.skipLoad,
     scale: o.skipScale,
     overdue: o.skipOverdue,
+    capacity: o.skipCapacity,
   };
   const runs = (s: Section) => !o.reportOnly && (only ? only.includes(s) : !skip[s]);
 
@@ -148,23 +153,10 @@ async function main(): Promise<void> {
   const stamp = (s: string) => ((results.measuredAt as Record<string, string>)[s] = new Date().toISOString());
 
   if (runs('cost')) {
-    heading('1. cost per company per cycle (happy, then worst path)');
+    heading(`1. cost per company per cycle (${PATHS.join(', ')} path; each with its daily-polling anchor)`);
     const cycles = {} as Record<PathName, CycleCounts>;
-    for (const p of ['happy', 'worst'] as const)
-      cycles[p] = await runChild<CycleCounts>('cost.ts', { path: p });
-    const priced = {
-      happy: price('happy', measuredQuantities(cycles.happy)),
-      worst: price('worst', measuredQuantities(cycles.worst)),
-    };
-    const pq = { happy: pollingQuantities(cycles.happy), worst: pollingQuantities(cycles.worst) };
-    results.cost = {
-      cycles,
-      priced,
-      polling: {
-        happy: { ...price('daily polling, happy', pq.happy), days: pq.happy.days },
-        worst: { ...price('daily polling, worst', pq.worst), days: pq.worst.days },
-      },
-    };
+    for (const p of PATHS) cycles[p] = await runChild<CycleCounts>('cost.ts', { path: p });
+    results.cost = costSection(cycles);
     stamp('cost');
   }
   if (runs('cold')) {
@@ -207,6 +199,12 @@ async function main(): Promise<void> {
     });
     stamp('overdue');
   }
+  if (runs('capacity')) {
+    heading('7. capacity: 100,000 companies over a 3-year cycle (simulated with the domain)');
+    results.capacity = await runChild<CapacityResult>('capacity.ts', { companies: 100_000 });
+    stamp('capacity');
+  }
+  if (results.capacity && !o.reportOnly) await writeCapacityDoc(results.capacity);
   if (!o.reportOnly) {
     results.wallSeconds = Math.round((performance.now() - t0) / 1000);
     writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);

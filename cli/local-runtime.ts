@@ -2,6 +2,7 @@
  * What only the local runtime (`npm start`) serves, on top of the API client: the virtual clock
  * (`/_local/clock`) and the SES outbox (aws-ses-v2-local's `GET /store`, on `SECOR_SES_PORT`, 8005 by default).
  */
+import { localDateOf, timeZoneOf } from '../domain';
 import { ApiClient, type Auth } from './api-client';
 
 export interface OutboxEmail {
@@ -42,7 +43,8 @@ export class LocalRuntimeClient extends ApiClient {
     return (await this.ok<{ now: string }>('GET', '/_local/clock')).now;
   }
 
-  async today(): Promise<string> {
-    return (await this.now()).slice(0, 10);
+  /** The virtual clock's date in a province (Alberta unless told): the date a company there sees. */
+  async today(region = 'AB'): Promise<string> {
+    return localDateOf(await this.now(), timeZoneOf(region));
   }
 }

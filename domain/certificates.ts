@@ -1,4 +1,5 @@
-import { dateOf, type IsoTimestamp } from './dates';
+import type { IsoTimestamp } from './dates';
+import { localDateOf, timeZoneOf } from './time';
 import type { Certificate, CertificateStatus } from './types';
 
 /**
@@ -13,8 +14,15 @@ export function formatCertificateNumber(region: string, issuedOn: string, sequen
 
 export const CERTIFICATE_NUMBER_RE = /^SECOR-[A-Z]{2}-\d{4}-\d{6,}$/;
 
-/** The status a verifier sees: cancelled/lapsed as recorded, else expired after the expiry date, else valid. */
-export function certificateStatus(certificate: Certificate, now: IsoTimestamp): CertificateStatus {
+/**
+ * The status a verifier sees: cancelled/lapsed as recorded, else expired once its expiry date has ended in the
+ * region's province, else valid.
+ */
+export function certificateStatus(
+  certificate: Certificate,
+  now: IsoTimestamp,
+  region: string,
+): CertificateStatus {
   if (certificate.status !== 'valid') return certificate.status;
-  return dateOf(now) > certificate.expiresOn ? 'expired' : 'valid';
+  return localDateOf(now, timeZoneOf(region)) > certificate.expiresOn ? 'expired' : 'valid';
 }

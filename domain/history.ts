@@ -96,8 +96,11 @@ export function boundHistory(company: Company): void {
   const dropped = history.length - 1 - kept;
   company.history = [first, ...history.slice(history.length - kept)];
   company.historyDropped = (company.historyDropped ?? 0) + dropped;
-  if (company.notifiedThrough !== undefined) {
-    const through = company.notifiedThrough;
-    company.notifiedThrough = through > dropped ? through - dropped : Math.min(through, 1);
+  const moved = (through: number) => (through > dropped ? through - dropped : Math.min(through, 1));
+  if (company.notifiedThrough !== undefined) company.notifiedThrough = moved(company.notifiedThrough);
+  if (company.notifiedThroughBy) {
+    company.notifiedThroughBy = Object.fromEntries(
+      Object.entries(company.notifiedThroughBy).map(([r, through]) => [r, moved(through)]),
+    );
   }
 }

@@ -10,5 +10,6 @@ export * from './policy';
 export { policies, POLICY_FILES } from './policies';
 export * from './schedule';
 export * from './status';
+export * from './time';
 export * from './types';
 export * from './workflow';

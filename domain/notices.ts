@@ -2,11 +2,11 @@
  * What to tell whom: the emails a company's record calls for at `now` — one per history event that people must
  * hear about (not yet notified), and the reminders due. Each has a dedupe key, so none is sent twice.
  */
-import type { IsoTimestamp } from './dates';
+import { addDays, type IsoTimestamp } from './dates';
 import { eventIndex } from './history';
 import { isActivePhase } from './phases';
 import type { RegionPolicy } from './policy';
-import { daysLeft, remindersDue, STEP_RECIPIENTS } from './schedule';
+import { daysLeft, localToday, remindersDue, STEP_RECIPIENTS, wakeAtOn, zoneOf } from './schedule';
 import type { Company, HistoryEvent, Recipient, Step } from './types';
 
 export type NoticeKind =
@@ -29,6 +29,7 @@ export type NoticeKind =
   | 'cancelled'
   | 'withdrawn'
   | 'workflowFailed'
+  | 'opening'
   | 'reminder';
 
 export interface Notice {
@@ -40,8 +41,11 @@ export interface Notice {
   reminder?: { step: Step; dueOn: string; daysLeft: number; maintenanceYear?: 2 | 3 };
 }
 
-/** A reminder: the step, its due date and the days left. */
-export type ReminderNotice = Notice & { kind: 'reminder'; reminder: NonNullable<Notice['reminder']> };
+/** A reminder (or opening notice): the step, its due date and the days left. */
+export type ReminderNotice = Notice & {
+  kind: 'reminder' | 'opening';
+  reminder: NonNullable<Notice['reminder']>;
+};
 
 function eventNotice(event: HistoryEvent, company: Company): Omit<Notice, 'key' | 'event'> | null {
   const d = event.details ?? {};
@@ -99,10 +103,18 @@ export function eventNoticesDue(company: Company): Notice[] {
   const notices: Notice[] = [];
   company.history.slice(from).forEach((event, i) => {
     const notice = eventNotice(event, company);
-    if (notice && notice.recipients.length > 0)
-      notices.push({ key: `EVENT|${eventIndex(company, from + i)}`, event, ...notice });
+    if (!notice) return;
+    // A recipient notified further than the company watermark (others were held for a later day) is skipped.
+    const recipients = notice.recipients.filter((r) => from + i >= notifiedPosition(company, r));
+    if (recipients.length > 0)
+      notices.push({ key: `EVENT|${eventIndex(company, from + i)}`, event, ...notice, recipients });
   });
   return notices;
+}
+
+/** The history position a recipient has been sent its event notices through. */
+export function notifiedPosition(company: Company, recipient: Recipient): number {
+  return Math.max(company.notifiedThrough ?? 0, company.notifiedThroughBy?.[recipient] ?? 0);
 }
 
 /**
@@ -119,18 +131,34 @@ export function currentReminder(company: Company, now: IsoTimestamp): ReminderNo
     reminder: {
       step: deadline.step,
       dueOn: deadline.dueOn,
-      daysLeft: daysLeft(deadline.dueOn, now),
+      daysLeft: daysLeft(deadline.dueOn, now, zoneOf(company)),
       ...(deadline.maintenanceYear ? { maintenanceYear: deadline.maintenanceYear } : {}),
     },
   };
 }
 
-export function noticesDue(company: Company, policy: RegionPolicy, now: IsoTimestamp): Notice[] {
-  return [
+export interface NoticePlan {
+  /** The notices to send now, each to the recipients not held. */
+  due: Notice[];
+  /** People who were emailed today already and have notices waiting: one email a day a person. */
+  held: Recipient[];
+  /** When the held notices can go (the company's wake tomorrow), or null when none is held. */
+  heldUntil: IsoTimestamp | null;
+}
+
+/**
+ * What to send now: event notices not yet sent and the reminders due, except to a person already emailed by the
+ * lifecycle today (local date) — theirs wait for the company's wake tomorrow, when everything due for them goes
+ * in one email. Operations are a team mailbox, never held.
+ */
+export function planNotices(company: Company, policy: RegionPolicy, now: IsoTimestamp): NoticePlan {
+  const today = localToday(company, now);
+  const isHeld = (r: Recipient) => r !== 'ops' && company.lastEmailedOn?.[r] === today;
+  const all: Notice[] = [
     ...eventNoticesDue(company),
     ...remindersDue(company, policy, now).map((r): Notice => ({
       key: r.key,
-      kind: 'reminder',
+      kind: r.kind === 'opening' ? 'opening' : 'reminder',
       recipients: r.recipients,
       reminder: {
         step: r.step,
@@ -140,4 +168,20 @@ export function noticesDue(company: Company, policy: RegionPolicy, now: IsoTimes
       },
     })),
   ];
+  const due: Notice[] = [];
+  const held = new Set<Recipient>();
+  for (const notice of all) {
+    const sendable = notice.recipients.filter((r) => !isHeld(r));
+    for (const r of notice.recipients) if (isHeld(r)) held.add(r);
+    if (sendable.length > 0) due.push({ ...notice, recipients: sendable });
+  }
+  return {
+    due,
+    held: [...held],
+    heldUntil: held.size > 0 ? wakeAtOn(company, addDays(today, 1)) : null,
+  };
+}
+
+export function noticesDue(company: Company, policy: RegionPolicy, now: IsoTimestamp): Notice[] {
+  return planNotices(company, policy, now).due;
 }

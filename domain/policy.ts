@@ -31,7 +31,6 @@ export interface RegionPolicy {
   trainingWithinMonths: number;
   programWithinMonths: number;
   certificationAuditWithinMonths: number;
-  reminderIntervalDays: number;
   reminderDaysBeforeDeadline: number[];
   programElements: ProgramElement[];
   /** For every field above: where the value comes from. */
@@ -89,7 +88,6 @@ const FIELDS = {
   trainingWithinMonths: int(1),
   programWithinMonths: int(1),
   certificationAuditWithinMonths: int(1),
-  reminderIntervalDays: int(1),
   reminderDaysBeforeDeadline: intList,
   programElements: elements,
 } satisfies Record<string, Check>;

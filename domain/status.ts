@@ -55,7 +55,9 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
       completedOn: a.completedOn,
     })),
     correctiveActions: c.correctiveActions,
-    certificate: c.certificate ? { ...c.certificate, status: certificateStatus(c.certificate, now) } : null,
+    certificate: c.certificate
+      ? { ...c.certificate, status: certificateStatus(c.certificate, now, c.region) }
+      : null,
     lapsed: c.lapsed,
     failure: c.failure,
     withdrawal: c.withdrawal,

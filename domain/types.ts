@@ -185,6 +185,11 @@ export interface Company {
   pastCertificates: Certificate[];
   correctiveActions: CorrectiveAction[];
   nextDeadline: Deadline | null;
+  /**
+   * The local date the company was told of `nextDeadline` (set when it changes; older records: the date the phase
+   * was entered). Reminders fall after it; an opening notice only when the window opens later than this.
+   */
+  deadlineAnnouncedOn?: IsoDate;
   /** Set while LAPSED: the phase and step that was missed (the company re-enters there). */
   lapsed: { phase: ActivePhase; step: Step; dueOn: IsoDate } | null;
   /** Set while FAILED: where the workflow failed and why. */
@@ -193,8 +198,20 @@ export interface Company {
   execution: ExecutionPointer;
   /** Dedupe keys of reminders already sent for open deadlines. */
   remindersSent: string[];
-  /** History events before this position have had their emails sent (see notices.ts). */
+  /** History events before this position have had their emails sent to everyone (see notices.ts). */
   notifiedThrough?: number;
+  /**
+   * Recipients whose emails went further than `notifiedThrough` (another recipient's are held for the next day,
+   * one email a day a person): the history position each has been notified through.
+   */
+  notifiedThroughBy?: Partial<Record<Recipient, number>>;
+  /**
+   * Set while the mail service refuses the company's emails (throttling, an outage): since when, how many tries,
+   * and when the workflow tries again. Cleared when an email goes. Never fails the company.
+   */
+  mailDelay?: MailDelay | null;
+  /** The local date each person was last sent a lifecycle email (one a day a person; see notices.ts). */
+  lastEmailedOn?: Partial<Record<Recipient, IsoDate>>;
   /** Events dropped from the history to keep the record bounded (see history.ts; absent: none). */
   historyDropped?: number;
   /**
@@ -206,6 +223,14 @@ export interface Company {
   /** Set when SES reports a bounce or complaint for an email to the company (absent on older records). */
   emailIssue?: EmailIssue | null;
   history: HistoryEvent[];
+}
+
+export interface MailDelay {
+  since: IsoTimestamp;
+  attempts: number;
+  retryAt: IsoTimestamp;
+  /** The mail service's error name (e.g. TooManyRequestsException). */
+  error: string;
 }
 
 export interface Registration {
@@ -250,8 +275,14 @@ export type Command =
       reminderKeys: string[];
       /** The `historyDropped` of that record (absent: the same as now), to place `through` in the current one. */
       historyDropped?: number;
+      /** Recipients whose notices were held for a later day: their events stay due (absent: none). */
+      held?: Recipient[];
+      /** Recipients who were sent an email (absent: none). */
+      emailed?: Recipient[];
     }
   | { type: 'recordFailure'; cause: string }
+  /** The mail service refused the due emails for now (throttling, an outage): try again later. */
+  | { type: 'recordMailDelay'; error: string; emailed?: Recipient[] }
   | {
       type: 'recordEmailFeedback';
       feedback: EmailFeedback;

@@ -35,9 +35,26 @@ export class SecorStack extends Stack {
       allowedPattern: '^[^@\\s]+@[^@\\s]+$',
       constraintDescription: 'an email address',
     });
+    const senderName = new CfnParameter(this, 'SenderName', {
+      type: 'String',
+      description: 'The display name of the sender of SECOR emails (what people see as "From")',
+      default: 'SECOR Certification',
+      allowedPattern: '^[^<>"@\\r\\n]{1,64}$',
+      constraintDescription: '1–64 characters, no <, >, ", @ or line breaks',
+    });
+    const replyTo = new CfnParameter(this, 'ReplyToAddress', {
+      type: 'String',
+      description:
+        'Where replies to SECOR emails go (operations or the certifying partner); empty: the operations email',
+      default: '',
+      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'empty, or an email address',
+    });
     this.data = new Data(this, 'Data', { retain: props.retainData ?? true });
     this.notifications = new Notifications(this, 'Notifications', {
       senderAddress: sender.valueAsString,
+      senderName: senderName.valueAsString,
+      replyToAddress: replyTo.valueAsString,
       opsEmail: ops.valueAsString,
       table: this.data.table,
     });

@@ -6,6 +6,7 @@
  * (functions/api/edge.ts). Used by the local runtime's HTTP server and by the API tests. It also serves the API reference at
  * GET /docs (Swagger UI, from the swagger-ui-dist package: no CDN), which reads GET /openapi.json.
  */
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML, STATUS_PAGE_JS } from '../portal/status-page';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
@@ -117,7 +118,10 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({
 `;
 const JS = 'text/javascript; charset=utf-8';
 /** The files of GET /docs: the page, its initializer, and Swagger UI's bundle and styles. */
-const DOCS_ASSETS: Record<string, { type: string; body: () => string }> = {
+const DOCS_ASSETS: Record<string, { type: string; body: () => string; csp?: string }> = {
+  // The page email links open (signs the person in, shows the company's status): portal/status-page.ts.
+  '/': { type: 'text/html; charset=utf-8', body: () => STATUS_PAGE_HTML, csp: STATUS_PAGE_CSP },
+  '/status.js': { type: JS, body: () => STATUS_PAGE_JS },
   '/docs': { type: 'text/html; charset=utf-8', body: () => DOCS_PAGE },
   '/docs/init.js': { type: JS, body: () => DOCS_INIT },
   '/docs/swagger-ui-bundle.js': { type: JS, body: () => swaggerUiFile('swagger-ui-bundle.js') },
@@ -303,7 +307,14 @@ export class LocalApiGateway {
     const path = req.path.replace(/\/+$/, '') || '/';
     const asset = DOCS_ASSETS[path];
     if (asset && method === 'GET') {
-      return { statusCode: 200, headers: { 'content-type': asset.type }, body: asset.body() };
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': asset.type,
+          ...(asset.csp ? { 'content-security-policy': asset.csp, 'referrer-policy': 'no-referrer' } : {}),
+        },
+        body: asset.body(),
+      };
     }
     const resolved = resolveRoute(method, path);
     if ('malformed' in resolved) return answer(GATEWAY_RESPONSES.DEFAULT_4XX);

@@ -286,6 +286,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(keyId ? { [keyId]: LOCAL_KMS_KEY_ID } : {}),
       SenderAddress: process.env.SENDER_ADDRESS as string,
       OpsEmail: process.env.OPS_EMAIL as string,
+      SenderName: process.env.SENDER_NAME ?? 'SECOR Certification',
+      ReplyToAddress: process.env.REPLY_TO_ADDRESS ?? '',
     },
     // The HTTP API's stage URL is this server.
     // The stage's URL is the local API's root.

@@ -1,11 +1,12 @@
 /**
  * A decision's working copy of the record (`Change`), and the guards every command handler shares.
  */
-import { dateOf, type IsoDate, type IsoTimestamp } from '../dates';
+import type { IsoDate, IsoTimestamp } from '../dates';
 import { DomainError } from '../errors';
 import { boundHistory, eventCount } from '../history';
 import { executionName, type ExecutionPhase, phaseKeyOf } from '../phases';
 import type { RegionPolicy } from '../policy';
+import { localDateOf, timeZoneOf } from '../time';
 import type { ActivePhase, Actor, Company, Decision, HistoryEvent, WorkflowEffect } from '../types';
 
 export interface DecideContext {
@@ -17,7 +18,9 @@ export interface DecideContext {
 export class Change {
   readonly company: Company;
   readonly events: HistoryEvent[] = [];
+  /** The local date of `now` in the company's province: every date the decision records is one. */
   readonly today: IsoDate;
+  private readonly deadlineBefore: string;
 
   constructor(
     current: Company,
@@ -25,7 +28,8 @@ export class Change {
     readonly policy: RegionPolicy,
   ) {
     this.company = structuredClone(current);
-    this.today = dateOf(ctx.now);
+    this.today = localDateOf(ctx.now, timeZoneOf(current.region));
+    this.deadlineBefore = deadlineId(current.nextDeadline);
   }
 
   emit(type: string, details?: Record<string, unknown>): void {
@@ -64,9 +68,18 @@ export class Change {
 
   /** The decision: the record (its history kept within bounds), the events appended, the workflow effect. */
   done(workflow: WorkflowEffect): Decision {
+    // A new deadline is announced today: its reminders fall after today (schedule.ts).
+    if (deadlineId(this.company.nextDeadline) !== this.deadlineBefore) {
+      if (this.company.nextDeadline) this.company.deadlineAnnouncedOn = this.today;
+      else delete this.company.deadlineAnnouncedOn;
+    }
     boundHistory(this.company);
     return { company: this.company, events: this.events, workflow };
   }
+}
+
+function deadlineId(d: Company['nextDeadline']): string {
+  return d ? `${d.step}|${d.maintenanceYear ?? ''}|${d.opensOn}|${d.dueOn}` : '';
 }
 
 /** True when the company lapsed at `phase` (and may re-enter there). */

@@ -8,11 +8,16 @@
 import { DomainError } from '../errors';
 import { policies as defaultRegistry } from '../policies';
 import type { PolicyRegistry } from '../policy';
-import type { Command, Company, Decision } from '../types';
+import type { IsoTimestamp } from '../dates';
+import { isActivePhase } from '../phases';
+import { isPastDue, zoneOf } from '../schedule';
+import { localDateOf } from '../time';
+import type { Command, Company, Decision, Step } from '../types';
 import {
   continueExecution,
   recordEmailFeedback,
   recordFailure,
+  recordMailDelay,
   recordNotifications,
   recordReminder,
   redrive,
@@ -39,6 +44,7 @@ export function decide(
   }
   if (!current) throw new DomainError('CONFLICT', `no company record to apply "${command.type}" to`);
   const change = new Change(current, ctx, registry.forRegion(current.region));
+  refuseLateCompletion(current, command, ctx.now);
   switch (command.type) {
     case 'designateTrainee':
       return designateTrainee(change, command.trainee);
@@ -60,6 +66,8 @@ export function decide(
       return recordNotifications(change, command);
     case 'recordFailure':
       return recordFailure(change, command.cause);
+    case 'recordMailDelay':
+      return recordMailDelay(change, command.error, command.emailed);
     case 'recordEmailFeedback':
       return recordEmailFeedback(change, command);
     case 'redrive':
@@ -67,4 +75,36 @@ export function decide(
     case 'continueExecution':
       return continueExecution(change);
   }
+}
+
+/** The step each command completes (when it is the open one). */
+const COMPLETES: Partial<Record<Command['type'], Step[]>> = {
+  designateTrainee: ['DESIGNATE_TRAINEE'],
+  recordExamAttempt: ['TRAINING_EXAM'],
+  submitProgram: ['PROGRAM_SUBMISSION'],
+  recordAudit: ['CERTIFICATION_AUDIT', 'MAINTENANCE_AUDIT', 'RECERTIFICATION_AUDIT'],
+};
+
+/**
+ * A deadline ends at the end of its due day in the company's province. A step done after that is refused, even
+ * before the workflow escalates (at the company's wake the next day): an exam taken or an audit completed by
+ * then counts, whenever it is recorded.
+ */
+function refuseLateCompletion(c: Company, command: Command, now: IsoTimestamp): void {
+  const deadline = c.nextDeadline;
+  if (!deadline || !isActivePhase(c.phase) || !COMPLETES[command.type]?.includes(deadline.step)) return;
+  const zone = zoneOf(c);
+  const doneOn =
+    command.type === 'recordAudit'
+      ? command.completedOn
+      : localDateOf(command.type === 'recordExamAttempt' ? (command.takenAt ?? now) : now, zone);
+  if (doneOn <= deadline.dueOn || !isPastDue(deadline, now, zone)) return;
+  const outcome =
+    c.phase === 'MAINTENANCE'
+      ? 'the certificate is being cancelled'
+      : 'the company is being marked LAPSED and can then re-enter at this step';
+  throw new DomainError(
+    'WRONG_PHASE',
+    `the ${deadline.step} deadline was ${deadline.dueOn} (the end of that day, ${zone} time) and has passed: ${outcome}`,
+  );
 }

@@ -1,7 +1,7 @@
 /** How a company leaves its path: it withdraws, or a step's deadline passes (lapse, or cancellation in maintenance). */
 import { DomainError } from '../errors';
 import { isActivePhase } from '../phases';
-import { isPastDue } from '../schedule';
+import { isPastDue, zoneOf } from '../schedule';
 import type { Decision } from '../types';
 import { type Change, wrongPhase } from './change';
 
@@ -31,7 +31,7 @@ export function deadlinePassed(ch: Change): Decision {
   const deadline = c.nextDeadline;
   if (!isActivePhase(c.phase) || !deadline)
     throw wrongPhase(c, 'only an open step has a deadline that can pass');
-  if (!isPastDue(deadline, ch.ctx.now)) {
+  if (!isPastDue(deadline, ch.ctx.now, zoneOf(c))) {
     throw new DomainError(
       'TOO_EARLY',
       `the ${deadline.step} deadline is ${deadline.dueOn}; it has not passed`,

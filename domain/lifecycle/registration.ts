@@ -1,5 +1,5 @@
 /** Registration (eligibility, the new record) and the trainee's designation (REGISTERED → TRAINING). */
-import { dateOf } from '../dates';
+import { localDateOf, timeZoneOf } from '../time';
 import { DomainError } from '../errors';
 import { executionName } from '../phases';
 import type { PolicyRegistry } from '../policy';
@@ -28,7 +28,7 @@ export function register(
         `with ${command.employeeCount} employees, pursue a full COR with your certifying partner instead.`,
     );
   }
-  const today = dateOf(ctx.now);
+  const today = localDateOf(ctx.now, timeZoneOf(command.region));
   const company: Company = {
     companyId: command.companyId,
     legalName: command.legalName,
@@ -58,6 +58,7 @@ export function register(
     pastCertificates: [],
     correctiveActions: [],
     nextDeadline: trainingDeadline(policy, 'DESIGNATE_TRAINEE', today, today),
+    deadlineAnnouncedOn: today,
     lapsed: null,
     failure: null,
     withdrawal: null,
@@ -79,7 +80,7 @@ export function designateTrainee(ch: Change, trainee: { name: string; email: str
   const c = ch.company;
   if (c.phase === 'REGISTERED' || lapsedAt(c, 'REGISTERED')) {
     const reentry = c.phase === 'LAPSED';
-    const base = reentry ? ch.today : dateOf(c.registeredAt);
+    const base = reentry ? ch.today : localDateOf(c.registeredAt, timeZoneOf(c.region));
     c.trainee = { name: trainee.name, email: trainee.email };
     c.training.enrolled = true;
     c.training.enrolledOn = ch.today;

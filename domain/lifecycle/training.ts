@@ -1,5 +1,6 @@
 /** The trainee's training: exam attempts, re-enrolment after exhausted attempts, and the refresher course. */
-import { addMonths, addYears, dateOf, type IsoTimestamp } from '../dates';
+import { addMonths, addYears, type IsoTimestamp } from '../dates';
+import { localDateOf, timeZoneOf } from '../time';
 import { isPassingExam } from '../audit';
 import { DomainError } from '../errors';
 import { isActivePhase } from '../phases';
@@ -106,7 +107,7 @@ export function recordExamAttempt(ch: Change, score: number, takenAt: IsoTimesta
         `course (POST /companies/{companyId}/training/enrolments) before trying again`,
     );
   }
-  const takenOn = dateOf(takenAt);
+  const takenOn = localDateOf(takenAt, timeZoneOf(c.region));
   if (takenOn > ch.today) throw new DomainError('TOO_EARLY', `takenAt ${takenAt} is in the future`);
   if (t.enrolledOn && takenOn < t.enrolledOn) {
     throw new DomainError(

@@ -5,8 +5,12 @@
 import { DomainError } from '../errors';
 import { eventCount, positionNow } from '../history';
 import { executionName, type ExecutionPhase, isActivePhase } from '../phases';
-import type { Command, Decision } from '../types';
+import { notifiedPosition } from '../notices';
+import { BUSINESS_HOURS, wakeMinute } from '../time';
+import type { Command, Decision, Recipient } from '../types';
 import { type Change, wrongPhase } from '../lifecycle/change';
+
+const RECIPIENTS: Recipient[] = ['contact', 'trainee', 'ops'];
 
 /** Reminder keys kept at most (only the latest slot of an open deadline can still be due; see remindersDue). */
 export const MAX_REMINDER_KEYS = 64;
@@ -42,11 +46,60 @@ export function recordNotifications(
   command: Extract<Command, { type: 'recordNotifications' }>,
 ): Decision {
   const c = ch.company;
-  const through = positionNow(c, command.through, command.historyDropped ?? c.historyDropped ?? 0);
-  c.notifiedThrough = Math.max(c.notifiedThrough ?? 0, Math.min(through, c.history.length));
+  const through = Math.min(
+    positionNow(c, command.through, command.historyDropped ?? c.historyDropped ?? 0),
+    c.history.length,
+  );
+  const held = new Set(command.held ?? []);
+  // Each recipient not held is notified through `through`; a held one stays where it was (its notices wait).
+  const positions: Partial<Record<Recipient, number>> = {};
+  for (const r of RECIPIENTS) {
+    const at = notifiedPosition(c, r);
+    positions[r] = held.has(r) ? at : Math.max(at, through);
+  }
+  c.notifiedThrough = Math.max(c.notifiedThrough ?? 0, Math.min(...RECIPIENTS.map((r) => positions[r] ?? 0)));
+  const ahead = Object.fromEntries(
+    RECIPIENTS.filter((r) => (positions[r] ?? 0) > (c.notifiedThrough ?? 0)).map((r) => [r, positions[r]]),
+  );
+  if (Object.keys(ahead).length > 0) c.notifiedThroughBy = ahead;
+  else delete c.notifiedThroughBy;
+  for (const r of command.emailed ?? []) {
+    if (r !== 'ops') c.lastEmailedOn = { ...c.lastEmailedOn, [r]: ch.today };
+  }
   for (const key of command.reminderKeys) {
     if (!c.remindersSent.includes(key)) addReminder(ch, key);
   }
+  if ((command.emailed ?? []).length > 0 && c.mailDelay) {
+    ch.emit('EMAIL_DELAY_ENDED', { since: c.mailDelay.since, attempts: c.mailDelay.attempts });
+    c.mailDelay = null;
+  }
+  return ch.done(null);
+}
+
+/** Retries of refused emails: the first after about a minute, doubling, at most an hour apart. */
+export const MAIL_RETRY = { firstSeconds: 60, maxSeconds: 3600 } as const;
+
+/**
+ * The mail service refused the company's due emails for now (throttling, an outage): they wait and are tried
+ * again with backoff (spread per company, so a recovering service is not hit by every company at once). The
+ * first refusal is an event in the history; retries are not.
+ */
+export function recordMailDelay(ch: Change, error: string, emailed: Recipient[] = []): Decision {
+  const c = ch.company;
+  for (const r of emailed) if (r !== 'ops') c.lastEmailedOn = { ...c.lastEmailedOn, [r]: ch.today };
+  const attempts = (c.mailDelay?.attempts ?? 0) + 1;
+  const base = Math.min(MAIL_RETRY.maxSeconds, MAIL_RETRY.firstSeconds * 2 ** Math.min(attempts - 1, 20));
+  // Deterministic jitter in [½, 1) of the backoff, from the company's id and the attempt.
+  const spread = ((wakeMinute(`${c.companyId}#${attempts}`) - BUSINESS_HOURS.fromMinute) % 100) / 200;
+  const delayMs = Math.round(base * (0.5 + spread) * 1000);
+  const error_ = error.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 100) || 'Error';
+  if (!c.mailDelay) ch.emit('EMAIL_DELAYED', { error: error_ });
+  c.mailDelay = {
+    since: c.mailDelay?.since ?? ch.ctx.now,
+    attempts,
+    retryAt: new Date(Date.parse(ch.ctx.now) + delayMs).toISOString(),
+    error: error_,
+  };
   return ch.done(null);
 }
 

@@ -3,11 +3,11 @@
  * `plan.action`; the API computes the same plan when it completes a human step, so the workflow goes on without
  * an extra task. Pure: no I/O, no clock.
  */
-import { addDays, dateOf, type IsoTimestamp, startOf } from '../dates';
-import { eventNoticesDue, noticesDue } from '../notices';
+import type { IsoTimestamp } from '../dates';
+import { planNotices } from '../notices';
 import { isActivePhase } from '../phases';
 import type { RegionPolicy } from '../policy';
-import { isPastDue, nextWakeAt } from '../schedule';
+import { escalationAt, localToday, nextWakeAt } from '../schedule';
 import type { Company, PhaseKey, Step } from '../types';
 
 /**
@@ -15,8 +15,13 @@ import type { Company, PhaseKey, Step } from '../types';
  * tail after this point (a few Lambda tasks with bounded retries) is proven < 1 day by test/workflow/bounds.
  */
 export const MAX_EXECUTION_DAYS = 364;
-/** No single callback wait is longer than this (a wake with nothing due just waits again). */
-export const MAX_WAIT_SECONDS = 20 * 86_400;
+/**
+ * No single callback wait is longer than this (a wake with nothing due just waits again): a safety net, since
+ * every change that matters reaches the workflow through the outbox. Long, because every re-wait costs three
+ * transitions (a maintenance year has ~300 days between its opening and its first reminder). Step Functions
+ * allows 99,999,999 s; the local clock arms longer-than-2^31 ms timers in pieces.
+ */
+export const MAX_WAIT_SECONDS = 180 * 86_400;
 /** Bound on the loop iterations of one execution, so its history stays far below 25,000 events. */
 export const MAX_ITERATIONS = 200;
 
@@ -76,23 +81,34 @@ export function planNext(
     }
     return { action: 'end', phase: company.phase };
   }
+  const nowMs = Date.parse(now);
+  const notices = planNotices(company, policy, now);
+  // Emails wait while the mail service refuses them (a throttle, an outage): retried at `retryAt`.
+  const mailWaitsUntil =
+    company.mailDelay && Date.parse(company.mailDelay.retryAt) > nowMs ? company.mailDelay.retryAt : null;
+  const notify = notices.due.length > 0 && !mailWaitsUntil;
+  // The next time emails can go: held ones (one a day a person) tomorrow, refused ones at their retry.
+  const mailWake = [notices.due.length > 0 ? mailWaitsUntil : null, notices.heldUntil]
+    .filter((t): t is string => t !== null)
+    .map((t) => Date.parse(t));
   if (!isActivePhase(company.phase)) {
-    return eventNoticesDue(company).length > 0
-      ? { action: 'notify', iteration }
-      : { action: 'end', phase: company.phase };
+    if (notify) return { action: 'notify', iteration };
+    if (mailWake.length > 0) return { action: 'sleep', wakeAt: iso(Math.min(...mailWake)), iteration };
+    return { action: 'end', phase: company.phase };
   }
   const deadline = company.nextDeadline;
   if (!deadline) return { action: 'end', phase: company.phase };
-  if (isPastDue(deadline, now)) return { action: 'escalate' };
-  if (noticesDue(company, policy, now).length > 0) return { action: 'notify', iteration };
+  const escalateAt = Date.parse(escalationAt(company, deadline));
+  if (nowMs >= escalateAt) return { action: 'escalate' };
+  if (notify) return { action: 'notify', iteration };
   const cap = Date.parse(execution.startedAt) + MAX_EXECUTION_DAYS * 86_400_000;
-  if (Date.parse(now) >= cap || iteration > MAX_ITERATIONS) return { action: 'continue', iteration };
-  const wake = Math.min(
-    Date.parse(nextWakeAt(company, policy, now) ?? startOf(addDays(deadline.dueOn, 1))),
-    cap,
-  );
-  const wakeAt = new Date(wake).toISOString();
-  if (deadline.opensOn > dateOf(now)) return { action: 'sleep', wakeAt, iteration };
-  const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((wake - Date.parse(now)) / 1000)));
+  if (nowMs >= cap || iteration > MAX_ITERATIONS) return { action: 'continue', iteration };
+  const next = nextWakeAt(company, policy, now);
+  const wake = Math.min(next ? Date.parse(next) : escalateAt, ...mailWake, cap);
+  const wakeAt = iso(wake);
+  if (deadline.opensOn > localToday(company, now)) return { action: 'sleep', wakeAt, iteration };
+  const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((wake - nowMs) / 1000)));
   return { action: 'await', step: deadline.step, waitSeconds, wakeAt, iteration };
 }
+
+const iso = (ms: number) => new Date(ms).toISOString();

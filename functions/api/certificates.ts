@@ -32,7 +32,7 @@ async function verify({
       region: c.region,
       issuedOn: certificate.issuedOn,
       expiresOn: certificate.expiresOn,
-      status: certificateStatus(certificate, clock.now()),
+      status: certificateStatus(certificate, clock.now(), c.region),
     },
   };
 }

@@ -8,14 +8,21 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { currentReminder, dateOf, isActivePhase, PHASES, type Phase } from '../../domain';
+import {
+  currentReminder,
+  isActivePhase,
+  localDateOf,
+  localToday,
+  PHASES,
+  REGION_TIME_ZONES,
+  type Phase,
+} from '../../domain';
 import { sfn } from '../lib/aws';
-import { config } from '../lib/env';
 import { sendEmail } from '../lib/mailer';
-import { recipientAddress } from '../lib/notify';
+import { portalLink, recipientAddress } from '../lib/notify';
 import { IndexRepository, type HolderRole, type KeyHolder } from '../lib/repositories';
 import { executionArnOf } from '../lib/workflow';
-import { renderNotice } from '../notifications/templates';
+import { renderDigest } from '../notifications/templates';
 import { act, clock, keys, loadCompany, newId, repo, statusOf } from './company-service';
 import { HttpError, notFound } from './errors';
 import { createApi, defineRoutes, type Ctx, type Reply } from './http';
@@ -43,8 +50,11 @@ async function listCompanies({ query }: Ctx<'GET /ops/companies'>): Promise<Repl
     throw badQuery('overdue', 'must be true or false');
   }
   const overdue = query.overdue === 'true';
-  const today = dateOf(clock.now());
-  // Overdue: the deadline's day has passed (dueOn < today) and the workflow has not escalated yet.
+  const now = clock.now();
+  // Overdue: the deadline's day has passed in the company's province (dueOn < its local date) and the workflow
+  // has not escalated yet. The index is read up to the latest local date in Canada, then each company is
+  // checked in its own zone.
+  const today = latestLocalDate(now);
   const phases: readonly Phase[] = query.phase
     ? [query.phase as Phase]
     : overdue
@@ -71,7 +81,10 @@ async function listCompanies({ query }: Ctx<'GET /ops/companies'>): Promise<Repl
       ...(i === cursor.phase && cursor.key ? { cursor: cursor.key } : {}),
     });
     for (const c of page.items) {
-      const isOverdue = isActivePhase(c.phase as Phase) && c.nextDueOn !== undefined && c.nextDueOn < today;
+      const isOverdue =
+        isActivePhase(c.phase as Phase) &&
+        c.nextDueOn !== undefined &&
+        c.nextDueOn < localToday({ region: c.region }, now);
       if (overdue && !isOverdue) continue;
       items.push({
         companyId: c.companyId,
@@ -95,6 +108,14 @@ async function listCompanies({ query }: Ctx<'GET /ops/companies'>): Promise<Repl
     status: 200,
     body: { items, ...(next ? { cursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}) },
   };
+}
+
+/** The latest civil date in any province at `now` (Newfoundland's, the furthest east). */
+function latestLocalDate(now: string): string {
+  return Object.values(REGION_TIME_ZONES)
+    .map((zone) => localDateOf(now, zone))
+    .sort()
+    .pop() as string;
 }
 
 /** A cursor this API returned: {phase: index, key?: the index's LastEvaluatedKey (string attributes)}. */
@@ -229,9 +250,10 @@ async function sendReminder({
     throw new HttpError(422, 'WRONG_PHASE', `company is ${company.phase}: no open step to remind about`);
   }
   const { step, dueOn } = notice.reminder;
-  // At most one resend per step a day (the day in UTC): a double click, or a retry, does not mail people twice.
+  // At most one resend per step a day (the company's local day): a double click, or a retry, does not mail
+  // people twice.
   const now = clock.now();
-  const claim = `resent|${step}|${dueOn}|${now.slice(0, 10)}`;
+  const claim = `resent|${step}|${dueOn}|${localToday(company, now)}`;
   const expiresAt = Math.floor(Date.parse(now) / 1000) + 2 * 86_400;
   if (!(await repo.claimNotification(company.companyId, claim, expiresAt))) {
     throw new HttpError(
@@ -245,11 +267,15 @@ async function sendReminder({
     for (const recipient of notice.recipients) {
       const to = recipientAddress(company, recipient);
       if (!to) continue;
-      await sendEmail(to, renderNotice(notice, company, recipient, config.publicApiUrl), {
-        companyId: company.companyId,
-        kind: 'reminder-resent',
-        recipient,
-      });
+      await sendEmail(
+        to,
+        renderDigest([notice], company, recipient, await portalLink(company, recipient, now)),
+        {
+          companyId: company.companyId,
+          kind: 'reminder-resent',
+          recipient,
+        },
+      );
       sent += 1;
     }
   } catch (e) {

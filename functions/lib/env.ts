@@ -15,6 +15,14 @@ export const config = {
   get opsEmail() {
     return process.env.OPS_EMAIL || null;
   },
+  /** The sender's display name ("From: SECOR Certification <…>"). */
+  get senderName() {
+    return process.env.SENDER_NAME || 'SECOR Certification';
+  },
+  /** Where replies go: the configured address, else the operations email, else none. */
+  get replyToAddress() {
+    return process.env.REPLY_TO_ADDRESS || process.env.OPS_EMAIL || null;
+  },
   get configurationSet() {
     return process.env.SES_CONFIGURATION_SET || undefined;
   },

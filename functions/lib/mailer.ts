@@ -11,8 +11,10 @@ export async function sendEmail(
 ): Promise<string> {
   const out = await ses.send(
     new SendEmailCommand({
-      FromEmailAddress: config.senderAddress,
+      // "SECOR Certification <address>": the display name is quoted, so any punctuation in it is safe.
+      FromEmailAddress: `"${config.senderName.replace(/["\\\r\n]/g, '')}" <${config.senderAddress}>`,
       Destination: { ToAddresses: [to] },
+      ...(config.replyToAddress ? { ReplyToAddresses: [config.replyToAddress] } : {}),
       Content: {
         Simple: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },

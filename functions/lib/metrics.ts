@@ -37,6 +37,7 @@ export const METRIC_NAMES = {
   lapses: 'Lapses',
   signalsDelivered: 'SignalsDelivered',
   reconcilerRepairs: 'ReconcilerRepairs',
+  emailDelaySeconds: 'EmailDelaySeconds',
 } as const;
 
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
@@ -92,6 +93,14 @@ export function countRepair(repair: Repair, count = 1): void {
 
 export function countReminderSent(): void {
   metrics.addMetric(METRIC_NAMES.remindersSent, MetricUnit.Count, 1);
+}
+
+/**
+ * How long a company's emails have waited because the mail service refused them: published at each retry and
+ * when they finally go (alarmed above an hour).
+ */
+export function countEmailDelay(ms: number): void {
+  metrics.addMetric(METRIC_NAMES.emailDelaySeconds, MetricUnit.Seconds, Math.max(0, Math.round(ms / 1000)));
 }
 
 /** True where EMF output becomes metrics: inside Lambda. */

@@ -50,7 +50,10 @@ export async function run(event: TransitionEvent, clock = systemClock): Promise<
     actingFor,
   );
   let latest = stored;
-  if (event.action === 'recordFailure') latest = (await sendDueNotices(repo, stored, now)).stored;
+  // The failure notice to operations: the execution ends after this task, so a refused email is not left to a
+  // later wake — the error goes to this state's Retry (the failure itself is recorded and alarmed already).
+  if (event.action === 'recordFailure')
+    latest = (await sendDueNotices(repo, stored, now, { onRefusal: 'throw' })).stored;
   const plan = planNext(latest.company, policies.forRegion(latest.company.region), now, {
     ...event.execution,
     iteration: event.iteration ?? 0,

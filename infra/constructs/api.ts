@@ -15,6 +15,7 @@ import {
 import { AUTHORIZER_MODULE, ROUTES } from '../../functions/api/route-table';
 import { Firewall } from './firewall';
 import { NodeFunction } from './node-function';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML, STATUS_PAGE_JS } from '../../portal/status-page';
 import { tableItemAccess } from './table-access';
 import type { Notifications } from './notifications';
 
@@ -57,9 +58,7 @@ export class Api extends Construct {
     const environment = {
       TABLE_NAME: props.table.tableName,
       STATE_MACHINE_ARN: props.stateMachineArn,
-      SENDER_ADDRESS: props.notifications.senderAddress,
-      OPS_EMAIL: props.notifications.opsEmail,
-      SES_CONFIGURATION_SET: props.notifications.configurationSet.configurationSetName,
+      ...props.notifications.mailEnvironment,
       POWERTOOLS_METRICS_NAMESPACE: 'SecorLifecycle',
     };
     const item = tableItemAccess.bind(null, props.table);
@@ -98,6 +97,8 @@ export class Api extends Construct {
               ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
               ['company', 'apiKey', 'keyHolder', 'idempotency'],
             ),
+            // A resent reminder carries a sign-in link, like every lifecycle email.
+            item(['PutItem'], ['signIn']),
             // Listing assessors and reviewers, and a company's executions: a Query of their partition.
             new iam.PolicyStatement({
               actions: ['dynamodb:Query'],
@@ -272,6 +273,11 @@ export class Api extends Construct {
         });
       }
     }
+    // The page email links open (until the portal exists): the same files the local gateway serves.
+    this.staticPage(this.restApi.root, STATUS_PAGE_HTML, 'text/html; charset=utf-8', STATUS_PAGE_CSP);
+    this.staticPage(resourceFor('/status.js'), STATUS_PAGE_JS, 'text/javascript; charset=utf-8');
+    routed.add('/');
+    routed.add('/status.js');
     // Unrouted requests: a path no route serves is 404, a route's path with another method 405, both with the
     // contract's body and no Lambda behind them (API Gateway would answer 403 "Missing Authentication Token").
     this.unrouted(this.restApi.root.addResource('{proxy+}'), NO_ROUTE);
@@ -297,6 +303,45 @@ export class Api extends Construct {
     for (const entry of EMAILING_API_FUNCTIONS)
       this.functions[entry]?.addEnvironment('PUBLIC_API_URL', this.url.replace(/\/$/, ''));
     new CfnOutput(stack, 'ApiUrl', { value: this.url, description: 'Base URL of the SECOR API' });
+  }
+
+  /**
+   * GET on `resource` answers a static file from a mock integration. The response template is Velocity: the
+   * file must hold no `#` or `$` (checked), and the headers are set through `$context.responseOverride`.
+   */
+  private staticPage(resource: apigw.IResource, body: string, contentType: string, csp?: string): void {
+    if (/[#$]/.test(body)) throw new Error('a static page for a mock integration must contain no # or $');
+    const headers = [
+      `#set($context.responseOverride.header.Content-Type = "${contentType}")`,
+      ...(csp
+        ? [
+            `#set($context.responseOverride.header.Content-Security-Policy = "${csp}")`,
+            '#set($context.responseOverride.header.Referrer-Policy = "no-referrer")',
+          ]
+        : []),
+    ].join('\n');
+    const template = `${headers}\n${body}`;
+    const m = resource.addMethod(
+      'GET',
+      new apigw.MockIntegration({
+        requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        passthroughBehavior: apigw.PassthroughBehavior.WHEN_NO_MATCH,
+        integrationResponses: [
+          { statusCode: '200', responseTemplates: { 'application/json': template, 'text/html': template } },
+        ],
+      }),
+      { authorizationType: apigw.AuthorizationType.NONE, methodResponses: [{ statusCode: '200' }] },
+    );
+    Validations.of(m).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason: 'A public static page: the sign-in page of email links.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason: 'A public static page: the sign-in page of email links.',
+      },
+    );
   }
 
   /** ANY on `resource` (the methods it does not have) answers `answer` from a mock integration. */

@@ -42,9 +42,7 @@ export class Lifecycle extends Construct {
     this.stateMachineArn = arn;
     const environment = {
       TABLE_NAME: props.table.tableName,
-      SENDER_ADDRESS: props.notifications.senderAddress,
-      OPS_EMAIL: props.notifications.opsEmail,
-      SES_CONFIGURATION_SET: props.notifications.configurationSet.configurationSetName,
+      ...props.notifications.mailEnvironment,
       PUBLIC_API_URL: props.publicApiUrl,
     };
     const progress = new NodeFunction(this, 'ProgressTask', {
@@ -75,6 +73,8 @@ export class Lifecycle extends Construct {
       fn.addToRolePolicy(
         tableItemAccess(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], ['company']),
       );
+      // Every lifecycle email carries a one-time sign-in link (its token is stored as a hash).
+      fn.addToRolePolicy(tableItemAccess(props.table, ['PutItem'], ['signIn']));
     }
     awaitFn.addToRolePolicy(tableItemAccess(props.table, ['GetItem', 'UpdateItem'], ['company']));
     props.notifications.grantSend(progress);

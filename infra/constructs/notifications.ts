@@ -13,6 +13,10 @@ export interface NotificationsProps {
   senderAddress: string;
   /** Where escalations and failures go (a stack parameter). */
   opsEmail: string;
+  /** The sender's display name (a stack parameter). */
+  senderName: string;
+  /** Where replies go; empty: the operations email (a stack parameter). */
+  replyToAddress: string;
   /** The company table: bounces and complaints are recorded on the company the email was about. */
   table: dynamodb.ITableV2;
 }
@@ -29,6 +33,8 @@ export class Notifications extends Construct {
   readonly identity: ses.EmailIdentity;
   readonly senderAddress: string;
   readonly opsEmail: string;
+  /** The environment of every function that sends email: sender, display name, reply-to, configuration set. */
+  readonly mailEnvironment: Record<string, string>;
   /** Records SES bounces and complaints on the company (EventBridge → Lambda). */
   readonly feedbackFunction: NodeFunction;
   readonly feedbackRule: events.Rule;
@@ -42,6 +48,13 @@ export class Notifications extends Construct {
       sendingEnabled: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
+    this.mailEnvironment = {
+      SENDER_ADDRESS: props.senderAddress,
+      SENDER_NAME: props.senderName,
+      REPLY_TO_ADDRESS: props.replyToAddress,
+      OPS_EMAIL: props.opsEmail,
+      SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
+    };
     this.identity = new ses.EmailIdentity(this, 'Sender', {
       identity: ses.Identity.email(props.senderAddress),
       configurationSet: this.configurationSet,

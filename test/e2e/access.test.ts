@@ -7,6 +7,8 @@
  */
 import { newCompany, RuntimeProcess } from './runtime';
 
+jest.setTimeout(60_000);
+
 let rt: RuntimeProcess;
 
 beforeAll(async () => {

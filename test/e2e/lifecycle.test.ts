@@ -2,7 +2,8 @@
  * End to end, through HTTP, against the real local runtime (the synthesized state machine on
  * aws-local-stepfunctions, dynalite, the SES outbox, the virtual clock): companies through their lifecycle.
  */
-import { addDays, newCompany, RuntimeProcess, scores } from './runtime';
+import { wakeAtOn } from '../../domain';
+import { addDays, advanceTo, newCompany, RuntimeProcess, scores } from './runtime';
 
 jest.setTimeout(180_000);
 
@@ -67,7 +68,7 @@ describe('the lifecycle on the local runtime', () => {
     expect(executions.filter((e) => e.status === 'FAILED')).toEqual([]);
   });
 
-  test('three failed attempts → ATTEMPTS_EXHAUSTED → re-enrolment → pass', async () => {
+  test('three failed attempts → ATTEMPTS_EXHAUSTED → re-enrolment → pass; the trainee hears of it in one email the next day', async () => {
     const c = await newCompany(rt);
     await c.designate();
     for (const score of [60, 70, 79.99]) expect((await c.exam(score)).body.passed).toBe(false);
@@ -79,9 +80,16 @@ describe('the lifecycle on the local runtime', () => {
     expect(pass.body).toMatchObject({ attemptNumber: 1, passed: true });
     await rt.advance(0);
     expect((await c.status()).phase).toBe('IMPLEMENTATION');
-    const subjects = (await rt.emails(c.trainee)).map((e) => e.subject);
-    expect(subjects.filter((s) => s.includes('not passed'))).toHaveLength(3);
-    expect(subjects.some((s) => s.includes('re-enrolment needed'))).toBe(true);
+    // The enrolment email went today: everything else waits for the company's wake tomorrow, in one email.
+    await rt.advance(2);
+    const mail = await rt.emails(c.trainee);
+    expect(mail).toHaveLength(2);
+    const digest = mail[1]?.body.text ?? '';
+    for (const line of ['Attempt 1 scored 60%', 'Attempt 2 scored 70%', 'Attempt 3 scored 79.99%'])
+      expect(digest).toContain(line);
+    expect(digest).toContain('ALL EXAM ATTEMPTS USED');
+    expect(digest).toContain('TRAINING PASSED');
+    expect(mail[1]?.subject).toMatch(/\(and \d+ more updates\)$/);
   });
 
   test('AB: an audit with one element below 50 % fails, whatever the overall score', async () => {
@@ -156,16 +164,25 @@ describe('the lifecycle on the local runtime', () => {
     expect(s.nextDeadline).toMatchObject({ step: 'MAINTENANCE_AUDIT', dueOn: `${anniversaryYear}-12-31` });
   });
 
-  test('reminders reach the right person, each once', async () => {
+  test('reminders reach the right person, each once: 60 and 30 days before the due date, then 14 and 7', async () => {
     const c = await newCompany(rt);
-    await rt.advance(30); // no trainee yet: the contact is reminded
+    const due = (await c.status()).nextDeadline?.dueOn as string;
+    const wake = (daysBefore: number) =>
+      wakeAtOn({ companyId: c.id, region: 'AB' }, addDays(due, -daysBefore));
+    await advanceTo(rt, wake(30), 3_600_000); // no trainee yet: the contact is reminded 60 and 30 days before
     const contactReminders = (await rt.emails(c.contact)).filter((e) => e.subject.startsWith('Reminder'));
-    expect(contactReminders.length).toBeGreaterThanOrEqual(2);
+    const name = (await c.status()).legalName as string;
+    expect(contactReminders.map((e) => e.subject)).toEqual([
+      `Reminder: naming your SECOR trainee due in 60 days (${name})`,
+      `Reminder: naming your SECOR trainee due in 30 days (${name})`,
+    ]);
     await c.designate();
-    await rt.advance(30); // the trainee is reminded about the exam
+    await advanceTo(rt, wake(7), 3_600_000); // the trainee is reminded about the exam, 14 and 7 days before
     const traineeReminders = (await rt.emails(c.trainee)).filter((e) => e.subject.startsWith('Reminder'));
-    expect(traineeReminders.length).toBeGreaterThanOrEqual(2);
-    expect(traineeReminders.every((e) => e.subject.includes('pass the SECOR training exam'))).toBe(true);
+    expect(traineeReminders.map((e) => e.subject)).toEqual([
+      `Reminder: the SECOR course and exam due in 14 days (${name})`,
+      `Reminder: the SECOR course and exam due in 7 days (${name})`,
+    ]);
     const all = [...(await rt.emails(c.contact)), ...(await rt.emails(c.trainee))].map(
       (e) => `${e.destination.to[0]}|${e.subject}`,
     );

@@ -1,5 +1,6 @@
 /** kill -9 at any moment, start again: every company resumes its phase; nothing is lost or sent twice. */
-import { newCompany, RuntimeProcess } from './runtime';
+import { wakeAtOn } from '../../domain';
+import { addDays, advanceTo, newCompany, RuntimeProcess } from './runtime';
 
 jest.setTimeout(240_000);
 
@@ -10,7 +11,9 @@ test('a restart after kill -9 resumes the current phase, keeps the clock, and se
   await rt.start();
   const c = await newCompany(rt);
   await c.designate();
-  await rt.advance(20); // the trainee gets the 14-day exam reminder
+  const due = (await c.status()).nextDeadline?.dueOn as string;
+  const wake = (daysBefore: number) => wakeAtOn({ companyId: c.id, region: 'AB' }, addDays(due, -daysBefore));
+  await advanceTo(rt, wake(60), 3_600_000); // the trainee gets the exam reminder 60 days before the due date
   const before = (await rt.emails(c.trainee))
     .filter((e) => e.subject.startsWith('Reminder'))
     .map((e) => e.subject);
@@ -28,9 +31,9 @@ test('a restart after kill -9 resumes the current phase, keeps the clock, and se
   const after = await c.executions();
   expect(after.items.map((e) => e.name)).toEqual(executionsBefore.items.map((e) => e.name));
   expect(after.items.find((e) => e.name.endsWith('-c1-TRAINING'))?.status).toBe('RUNNING');
-  // The outbox restarted empty: the day-14 reminder must not be sent again, the day-28 one must come.
+  // The outbox restarted empty: the 60-day reminder must not be sent again, the 30-day one must come.
   expect((await rt.emails(c.trainee)).filter((e) => e.subject.startsWith('Reminder'))).toEqual([]);
-  await rt.advance(10);
+  await advanceTo(rt, wake(30), 3_600_000);
   const resent = (await rt.emails(c.trainee))
     .filter((e) => e.subject.startsWith('Reminder'))
     .map((e) => e.subject);

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { localDateOf, timeZoneOf } from '../../domain';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -113,8 +114,9 @@ export class RuntimeProcess {
     return (await this.ok<{ now: string }>('POST', '/_local/clock', { advanceDays: days })).now;
   }
 
-  async today(): Promise<string> {
-    return (await this.ok<{ now: string }>('GET', '/_local/clock')).now.slice(0, 10);
+  /** The virtual clock's date in a province (Alberta unless told): the date a company there sees. */
+  async today(region = 'AB'): Promise<string> {
+    return localDateOf((await this.ok<{ now: string }>('GET', '/_local/clock')).now, timeZoneOf(region));
   }
 
   async emails(to?: string): Promise<Email[]> {
@@ -122,6 +124,14 @@ export class RuntimeProcess {
     const all = ((await res.json()) as { emails: Email[] }).emails;
     return to ? all.filter((e) => e.destination.to.includes(to)) : all;
   }
+}
+
+/** Moves the virtual clock to `target` plus `afterMs` (never backwards); every timer due by then has fired. */
+export async function advanceTo(rt: RuntimeProcess, target: string, afterMs = 0): Promise<void> {
+  const now = (await rt.ok<{ now: string }>('GET', '/_local/clock')).now;
+  const ms = Date.parse(target) + afterMs - Date.parse(now);
+  if (ms < 0) throw new Error(`the clock is at ${now}, past ${target}`);
+  await rt.advance(ms / 86_400_000);
 }
 
 export const ELEMENTS = [
@@ -179,6 +189,8 @@ export async function newCompany(
           phase: string;
           cycle: number;
           certificate: Record<string, unknown> | null;
+          nextDeadline: { step: string; opensOn: string; dueOn: string } | null;
+          overdue: boolean;
         }
       >('GET', `/companies/${id}`, undefined, key),
     designate: () => rt.ok('PUT', `/companies/${id}/trainee`, { name: 'Trainee', email: trainee }, key),

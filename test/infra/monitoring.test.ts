@@ -12,6 +12,7 @@ import {
   PHASE_DIMENSION,
 } from '../../functions/lib/metrics';
 import { LIFECYCLE_FAILED_METRIC } from '../../infra/constructs/monitoring';
+import { EMAIL_DELAY_ALARM_SECONDS } from '../../infra/constructs/monitoring/alarms';
 import { STATES } from '../../workflows/lifecycle';
 import {
   type Resource,
@@ -116,7 +117,9 @@ describe('operations topic', () => {
     expect(Object.keys(synth.template.toJSON().Parameters as object).sort()).toEqual([
       'BootstrapVersion',
       'OpsEmail',
+      'ReplyToAddress',
       'SenderAddress',
+      'SenderName',
     ]);
   });
 
@@ -251,8 +254,18 @@ describe('alarms: every one notifies the operations topic', () => {
     });
   });
 
-  test('exactly these alarms: 9 on the system, one per Lambda function; all in the construct, all with the action', () => {
-    expect(alarms()).toHaveLength(9 + 12);
+  test('emails waiting for SES an hour or more alarm (maximum EmailDelaySeconds over 15 minutes)', () => {
+    expectAlarm(
+      oneAlarmOn(METRICS_NAMESPACE, METRIC_NAMES.emailDelaySeconds, [
+        { Name: 'service', Value: METRICS_SERVICE },
+      ]),
+      { threshold: EMAIL_DELAY_ALARM_SECONDS, statistic: 'Maximum', period: 900 },
+    );
+    expect(EMAIL_DELAY_ALARM_SECONDS).toBe(3600);
+  });
+
+  test('exactly these alarms: 10 on the system, one per Lambda function; all in the construct, all with the action', () => {
+    expect(alarms()).toHaveLength(10 + 12);
     expect(synth.stack.monitoring.alarms.map((a) => logicalId(a)).sort()).toEqual(
       alarms()
         .map(([id]) => id)

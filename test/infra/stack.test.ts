@@ -23,6 +23,7 @@ import {
   NO_ROUTE,
   RATE_RULES,
 } from '../../functions/api/edge';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML, STATUS_PAGE_JS } from '../../portal/status-page';
 import { ROUTES } from '../../functions/api/route-table';
 import { EMAILING_API_FUNCTIONS, STAGE_NAME } from '../../infra/constructs/api';
 import { HANDLER_METADATA, NodeFunction, ROOT } from '../../infra/constructs/node-function';
@@ -103,6 +104,9 @@ const normaliseGsis = (gsis: readonly Gsi[]) =>
 
 const sortAttributes = (defs: readonly AttributeDefinition[]) =>
   [...defs].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
+
+/** The static pages of the REST API (the page email links open, until the portal exists). */
+const STATIC_PAGES = ['/', '/status.js'];
 
 describe('DynamoDB table', () => {
   test('one table, keyed by TABLE_KEYS, on-demand, retained on stack deletion', () => {
@@ -353,7 +357,7 @@ describe('function roles: least privilege', () => {
   });
 
   test.each(FUNCTIONS)(
-    '%s: DynamoDB item reads/writes on company items of the table only (LeadingKeys COMPANY#*; no Scan, no indexes)',
+    '%s: DynamoDB item reads/writes on company items of the table only (LeadingKeys COMPANY#*; no Scan, no indexes); the emailing tasks also write sign-in tokens',
     (key) => {
       const statements = statementsOf(key);
       // The await task only reads the record and stores its token on it.
@@ -362,10 +366,21 @@ describe('function roles: least privilege', () => {
           ? ['dynamodb:GetItem', 'dynamodb:UpdateItem']
           : ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       );
-      for (const s of statementsFor(statements, 'dynamodb')) {
+      const conditions = statementsFor(statements, 'dynamodb').map((s) => {
         expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }]);
-        expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMPANY#*'] } });
-      }
+        return `${actionsOf(s).sort().join(',')} ${JSON.stringify(s.Condition)}`;
+      });
+      const on = (kinds: string[]) =>
+        JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': kinds } });
+      expect(conditions).toEqual(
+        key === 'await'
+          ? [`dynamodb:GetItem,dynamodb:UpdateItem ${on(['COMPANY#*'])}`]
+          : [
+              `dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem ${on(['COMPANY#*'])}`,
+              // Every lifecycle email's one-time sign-in link: the token item is written, never read.
+              `dynamodb:PutItem ${on(['SIGNIN#*'])}`,
+            ],
+      );
     },
   );
 
@@ -384,6 +399,8 @@ describe('function roles: least privilege', () => {
     ]);
     expect(leading('functions/api/ops.ts')).toEqual([
       `${all} ${on(['COMPANY#*', 'APIKEY#*', 'KEYHOLDER#*', 'IDEMPOTENCY'])}`,
+      // A resent reminder's sign-in link: the token item is written, never read or deleted.
+      `dynamodb:PutItem ${on(['SIGNIN#*'])}`,
     ]);
     expect(leading('functions/api/certificates.ts')).toEqual([`dynamodb:GetItem ${on(['COMPANY#*'])}`]);
     expect(leading('functions/auth/authorizer.ts')).toEqual([
@@ -561,7 +578,7 @@ describe('REST API: authorization, gateway responses, unrouted requests', () => 
   });
 
   test('every resource answers the methods it lacks from a mock: 405 on a route path, 404 elsewhere, contract body', () => {
-    const routed = new Set(ROUTES.map((r) => r.routeKey.split(' ')[1]));
+    const routed = new Set([...ROUTES.map((r) => r.routeKey.split(' ')[1]), ...STATIC_PAGES]);
     const anys = methods().filter((m) => m.key.startsWith('ANY '));
     const paths = ['/', ...apiResources().map(([id]) => pathOf(id))];
     expect(anys.map((m) => m.key.slice(4)).sort()).toEqual(paths.sort());
@@ -578,6 +595,32 @@ describe('REST API: authorization, gateway responses, unrouted requests', () => 
       ]);
     }
     expect(paths).toContain('/{proxy+}');
+  });
+
+  test('GET / and GET /status.js: the page email links open, from mocks, byte for byte the files the local gateway serves', () => {
+    const byKey = new Map(methods().map((m) => [m.key, m.props]));
+    const files = { '/': STATUS_PAGE_HTML, '/status.js': STATUS_PAGE_JS };
+    for (const [path, body] of Object.entries(files)) {
+      const props = byKey.get(`GET ${path}`);
+      expect(props?.AuthorizationType).toBe('NONE');
+      const integration = props?.Integration as {
+        Type: string;
+        IntegrationResponses: { StatusCode: string; ResponseTemplates: Record<string, string> }[];
+      };
+      expect(integration.Type).toBe('MOCK');
+      const template = integration.IntegrationResponses[0]?.ResponseTemplates['text/html'] ?? '';
+      expect(integration.IntegrationResponses[0]?.StatusCode).toBe('200');
+      // Velocity passes the file through: it has no # or $, and the headers are set before it.
+      expect(body).not.toMatch(/[#$]/);
+      expect(template.endsWith(`\n${body}`)).toBe(true);
+      expect(template).toContain('#set($context.responseOverride.header.Content-Type');
+    }
+    const page = (
+      byKey.get('GET /')?.Integration as {
+        IntegrationResponses: { ResponseTemplates: Record<string, string> }[];
+      }
+    ).IntegrationResponses[0]?.ResponseTemplates['text/html'];
+    expect(page).toContain(`Content-Security-Policy = "${STATUS_PAGE_CSP}"`);
   });
 
   test("every gateway response (API Gateway's own answers) is the contract's error body", () => {
@@ -860,9 +903,12 @@ describe('cdk-nag AwsSolutions', () => {
     expect(pinned.map((a) => a.path).sort()).toEqual(functions.sort());
     // APIG4 (no authorization) only on the public routes and the mocks that answer unrouted requests.
     const unauthorized = acknowledgements().filter((a) => a.id === 'AwsSolutions::AwsSolutions-APIG4');
-    const publicMethods = ROUTES.filter((r) => r.auth === 'none').map((r) => {
-      const [method, path] = r.routeKey.split(' ') as [string, string];
-      return `SecorLifecycle/Api/RestApi/Default${path}/${method}`;
+    const publicMethods = [
+      ...ROUTES.filter((r) => r.auth === 'none').map((r) => r.routeKey),
+      ...STATIC_PAGES.map((p) => `GET ${p}`),
+    ].map((key) => {
+      const [method, path] = key.split(' ') as [string, string];
+      return `SecorLifecycle/Api/RestApi/Default${path === '/' ? '' : path}/${method}`;
     });
     expect(
       unauthorized

@@ -1,13 +1,13 @@
 /**
  * Runs the synthesized CertificationLifecycle definition with aws-local-stepfunctions. Task overrides stand in
- * for AWS: an in-memory company store driven by the real domain (decide, planNext, noticesDue), a scripted
+ * for AWS: an in-memory company store driven by the real domain (decide, planNext, planNotices), a scripted
  * "human" side (API calls at given dates), and a simulated clock that jumps to each wait's wake time.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import {
   decide,
-  noticesDue,
   planNext,
+  planNotices,
   policies,
   type Actor,
   type Command,
@@ -15,6 +15,7 @@ import {
   type Notice,
   type PhaseInput,
   type Plan,
+  type Recipient,
 } from '../../domain';
 import { synthesizeLifecycle, taskFunctionArn, type AslDefinition } from '../../local/synthesized';
 
@@ -131,11 +132,14 @@ export class LifecycleWorld {
     return plan;
   }
 
+  /** As functions/lib/notify.ts does: one email per person now (held people wait), then the record notes it. */
   private sendNotices(): void {
-    const notices = noticesDue(this.c, policies.forRegion(this.c.region), this.now);
-    if (notices.length === 0) return;
-    for (const n of notices) {
+    const plan = planNotices(this.c, policies.forRegion(this.c.region), this.now);
+    if (plan.due.length === 0) return;
+    const emailed = new Set<Recipient>();
+    for (const n of plan.due) {
       for (const recipient of n.recipients) {
+        emailed.add(recipient);
         this.emails.push({
           at: this.now,
           kind: n.kind,
@@ -149,7 +153,9 @@ export class LifecycleWorld {
       {
         type: 'recordNotifications',
         through: this.c.history.length,
-        reminderKeys: notices.filter((n) => n.kind === 'reminder').map((n) => n.key),
+        reminderKeys: plan.due.filter((n) => n.kind === 'reminder' || n.kind === 'opening').map((n) => n.key),
+        held: plan.held,
+        emailed: [...emailed],
       },
       'system',
     );

@@ -42,6 +42,9 @@ export const SES_COMPLAINT_RATE_ALARM = 0.0008;
 /** Reconciler repairs in an hour that alarm: a few are a blip (a throttled burst), more are a broken outbox. */
 export const RECONCILER_REPAIRS_ALARM = 5;
 
+/** A company's emails waiting this long for SES (throttled, paused, down) alarm: an hour. */
+export const EMAIL_DELAY_ALARM_SECONDS = 3600;
+
 /** The custom metric the LifecycleFailed metric filter writes. */
 export const LIFECYCLE_FAILED_METRIC = 'LifecycleFailedStateEntered';
 
@@ -170,6 +173,22 @@ export function createAlarms(
       'delivers pending signals every 5 minutes; if this persists, Step Functions is refusing them (see the ' +
       '"outbox signal" function logs).',
   );
+  // --- email ------------------------------------------------------------------------------------------------
+  alarm(
+    'EmailsDelayed',
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_NAMES.emailDelaySeconds,
+      dimensionsMap: { service: METRICS_SERVICE },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(15),
+    }),
+    EMAIL_DELAY_ALARM_SECONDS,
+    "A company's lifecycle emails have waited more than an hour because SES refuses them (throttling, sending " +
+      'paused, an outage). They are retried with backoff and go out once SES accepts them; no company fails. ' +
+      'See the "task progress" logs ("emails delayed") and the SES account\'s sending status and quota.',
+  );
+
   // One series per repair kind (Powertools adds the `service` dimension), each FILLed with 0 and summed.
   const repairsByKind = Object.fromEntries(
     REPAIRS.map((repair) => [

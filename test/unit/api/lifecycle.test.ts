@@ -544,7 +544,7 @@ describe('business rules: 422 and 409 with the contract error body', () => {
     expect(pass.body.passed).toBe(true);
   });
 
-  test('a late maintenance audit (after its due date, before the workflow cancels) → 422 NOT_ELIGIBLE', async () => {
+  test('a late maintenance audit (after its due date, before the workflow cancels) → 422 WRONG_PHASE', async () => {
     const c = await signUp(api);
     await certify(api, c, assessorKey);
     api.setNow(at('2027-03-05'));
@@ -552,7 +552,9 @@ describe('business rules: 422 and 409 with the contract error body', () => {
       key: c.apiKey,
       body: auditBody('maintenance', '2027-03-04'),
     });
-    expect(expectError(res, 422, 'NOT_ELIGIBLE').message).toContain('2027-03-02');
+    const message = expectError(res, 422, 'WRONG_PHASE').message;
+    expect(message).toContain('2027-03-02');
+    expect(message).toContain('the certificate is being cancelled');
   });
 
   test('refresher enrolment: TOO_EARLY before its window; then 201; enrolling again → 409 CONFLICT', async () => {

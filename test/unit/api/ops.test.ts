@@ -25,6 +25,7 @@ import {
   type TestCompany,
 } from './helpers';
 import { startApi, type ApiFixture } from './setup';
+import { endOfLocalDay, localDateOf, REGION_TIME_ZONES } from '../../../domain';
 
 let api: ApiFixture;
 let assessorKey: string;
@@ -335,6 +336,48 @@ describe('POST /ops/companies/{companyId}/reminders', () => {
     api.setNow(new Date(Date.parse(NOW) + 86_400_000).toISOString());
     expect((await remind()).status).toBe(202);
     expect(emailsTo('remi@reminders.example')).toHaveLength(sentOnce + 1);
+  });
+
+  test('the resent email opens the portal signed in as its recipient (a one-time link), in plain words', async () => {
+    const c = await signUp(api, { contact: { name: 'Sia', email: 'sia@reminders.example' } });
+    const res = await api.call('POST', `/ops/companies/${c.companyId}/reminders`, {
+      key: api.opsKey,
+      body: {},
+    });
+    expect(res.status).toBe(202);
+    const email = emailsTo('sia@reminders.example').at(-1)?.args[0].input;
+    const text = email?.Content?.Simple?.Body?.Text?.Data ?? '';
+    const html = email?.Content?.Simple?.Body?.Html?.Data ?? '';
+    expect(email?.EmailTags).toContainEqual({ Name: 'kind', Value: 'reminder-resent' });
+    const token = /\/#sign-in=([A-Za-z0-9_-]{43})$/m.exec(text)?.[1] ?? '';
+    expect(token).not.toBe('');
+    expect(html).toContain(`#sign-in=${token}"`);
+    expect(`${text}\n${html}`).not.toMatch(/\b(GET|POST|PUT|PATCH|DELETE)\b|\/companies\//);
+    expect(`${text}\n${html}`).not.toMatch(/\bkeys?\b|\bAPI\b/i);
+    expect(text).toContain('Naming your SECOR trainee is due');
+    const session = await api.call('POST', '/sessions', { body: { token } });
+    expect(session.status).toBe(201);
+    expect(session.body).toMatchObject({ role: 'company', companyId: c.companyId });
+    // once
+    expectError(await api.call('POST', '/sessions', { body: { token } }), 401, 'UNAUTHENTICATED');
+  });
+
+  test("one resend per step a day, the company's local day (not the UTC day)", async () => {
+    const c = await signUp(api, { contact: { name: 'Lou', email: 'lou@reminders.example' } });
+    const remind = () =>
+      api.call('POST', `/ops/companies/${c.companyId}/reminders`, { key: api.opsKey, body: {} });
+    // The end of the local day in Alberta, some hours after midnight UTC: both sides are one UTC date.
+    const midnight = endOfLocalDay(localDateOf(NOW, REGION_TIME_ZONES.AB), REGION_TIME_ZONES.AB);
+    const before = new Date(Date.parse(midnight) - 60_000).toISOString();
+    const after = new Date(Date.parse(midnight) + 1_000).toISOString();
+    expect(before.slice(0, 10)).toBe(after.slice(0, 10));
+    const sent = emailsTo('lou@reminders.example').length;
+    api.setNow(before);
+    expect((await remind()).status).toBe(202);
+    expectError(await remind(), 429, 'THROTTLED');
+    api.setNow(after);
+    expect((await remind()).status).toBe(202);
+    expect(emailsTo('lou@reminders.example')).toHaveLength(sent + 2);
   });
 
   test('no open step (WITHDRAWN) → 422 WRONG_PHASE', async () => {

@@ -122,14 +122,18 @@ describe('docs/api.md', () => {
 });
 
 describe('docs/operations.md', () => {
-  test('documents every SECOR_ variable the code reads', () => {
+  test('documents every SECOR_ variable the local tools read, and their email settings', () => {
     const sources = ['cli', 'local', 'bench']
       .flatMap((dir) =>
         readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => `${dir}/${f}`),
       )
       .filter((f) => f.endsWith('.ts'));
     const variables = new Set(
-      sources.flatMap((f) => [...read(f).matchAll(/process\.env\.(SECOR_[A-Z_]+)/g)].map((m) => m[1])),
+      sources.flatMap((f) =>
+        [
+          ...read(f).matchAll(/process\.env\.(SECOR_[A-Z_]+|SENDER_[A-Z_]+|REPLY_TO_[A-Z_]+|OPS_EMAIL)\b/g),
+        ].map((m) => m[1]),
+      ),
     );
     expect(variables.size).toBeGreaterThan(0);
     const documented = tableRows(

@@ -9,6 +9,9 @@ export const POLICY_TABLE_END = '<!-- policy-table:end -->';
 
 const months = (n: unknown) => `${String(n)} month${n === 1 ? '' : 's'}`;
 const years = (n: unknown) => `${String(n)} year${n === 1 ? '' : 's'}`;
+/** "60, 30, 14, 7 and 1" */
+const list = (ns: number[]) =>
+  ns.length > 1 ? `${ns.slice(0, -1).join(', ')} and ${String(ns.at(-1))}` : ns.map(String).join('');
 
 /** Each row: the field, how people read it, and how its value reads. */
 const ROWS: [PolicyField, string, (v: unknown) => string][] = [
@@ -31,11 +34,10 @@ const ROWS: [PolicyField, string, (v: unknown) => string][] = [
   ],
   ['maintenanceBelowPass', 'maintenance audit below the pass mark', () => 'corrective action'],
   ['missedMaintenance', 'maintenance audit missed', () => 'certificate cancelled'],
-  ['reminderIntervalDays', 'reminders while a step is open', (v) => `every ${String(v)} days`],
   [
     'reminderDaysBeforeDeadline',
     'reminders before the due date',
-    (v) => `${(v as number[]).join(' and ')} days before`,
+    (v) => `${list(v as number[])} days before`,
   ],
   ['programElements', 'program elements', (v) => `${(v as unknown[]).length}`],
 ];

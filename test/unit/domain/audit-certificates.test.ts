@@ -97,14 +97,21 @@ describe('certificateStatus', () => {
     expiresOn: '2030-06-01',
     status: 'valid',
   };
-  test('valid through the expiry date, expired from the day after', () => {
-    expect(certificateStatus(cert, at('2027-06-01'))).toBe('valid');
-    expect(certificateStatus(cert, at('2030-05-31'))).toBe('valid');
-    expect(certificateStatus(cert, at('2030-06-01', '23:59:59.999Z'))).toBe('valid');
-    expect(certificateStatus(cert, at('2030-06-02', '00:00:00.000Z'))).toBe('expired');
+  test('valid through the expiry date in its province, expired from local midnight after it', () => {
+    expect(certificateStatus(cert, at('2027-06-01'), 'AB')).toBe('valid');
+    expect(certificateStatus(cert, at('2030-05-31'), 'AB')).toBe('valid');
+    // midnight UTC is 18:00 on the expiry date in Alberta (UTC−6 in June)
+    expect(certificateStatus(cert, at('2030-06-02', '00:00:00.000Z'), 'AB')).toBe('valid');
+    expect(certificateStatus(cert, at('2030-06-02', '05:59:59.999Z'), 'AB')).toBe('valid');
+    expect(certificateStatus(cert, at('2030-06-02', '06:00:00.000Z'), 'AB')).toBe('expired');
+    // the same certificate number read by a verifier in another zone: the region decides
+    expect(certificateStatus(cert, at('2030-06-02', '04:00:00.000Z'), 'ON')).toBe('expired');
+    expect(certificateStatus(cert, at('2030-06-02', '04:00:00.000Z'), 'AB')).toBe('valid');
+    expect(certificateStatus(cert, at('2030-06-02', '02:29:59.999Z'), 'NL')).toBe('valid'); // 23:59 NDT
+    expect(certificateStatus(cert, at('2030-06-02', '02:30:00.000Z'), 'NL')).toBe('expired');
   });
   test('a cancelled or lapsed certificate stays so, whatever the date', () => {
-    expect(certificateStatus({ ...cert, status: 'cancelled' }, at('2028-01-01'))).toBe('cancelled');
-    expect(certificateStatus({ ...cert, status: 'lapsed' }, at('2031-01-01'))).toBe('lapsed');
+    expect(certificateStatus({ ...cert, status: 'cancelled' }, at('2028-01-01'), 'AB')).toBe('cancelled');
+    expect(certificateStatus({ ...cert, status: 'lapsed' }, at('2031-01-01'), 'AB')).toBe('lapsed');
   });
 });

@@ -1,5 +1,5 @@
-import { addDays, addMonths, type Decision } from '../../../domain';
-import { at, DAYS, Driver, expectRefused } from './helpers';
+import { addDays, addMonths, endOfLocalDay, escalationAt, isOverdue, type Decision } from '../../../domain';
+import { at, DAYS, Driver, expectRefused, plusMs, TRAINEE } from './helpers';
 
 /** The re-entry execution: the phase's name with a `-r<n>` suffix. */
 const rerunName = (phaseKey: string, cycle = 1) => new RegExp(`^co-1-c${cycle}-${phaseKey}-r\\d+$`);
@@ -193,14 +193,89 @@ describe('step deadlines before certification lapse the company; it re-enters by
     expect(d.c.execution.name).toMatch(rerunName('TRAINING'));
     expect(d.c.execution.name).not.toBe(first);
   });
+});
 
-  test('a step completed late but before the deadline is processed is accepted; the training stays due 6 months from registration', () => {
+describe('a step completed after its deadline passed is refused, even before the workflow escalates', () => {
+  const late =
+    /deadline was 2027-07-10 \(the end of that day, America\/Edmonton time\) and has passed: the company is being marked LAPSED and can then re-enter at this step/;
+
+  test('naming the trainee the day after the due date: WRONG_PHASE; the workflow lapses it; naming re-enters', () => {
     const d = new Driver('AB');
     d.register('2027-01-10');
-    d.designate('2027-07-11');
+    const before = structuredClone(d.c);
+    // 04:00 local on the day after: the deadline passed at midnight, the escalation waits for business hours
+    expect(isOverdue(d.c, at('2027-07-11'))).toBe(true);
+    expect(Date.parse(at('2027-07-11'))).toBeLessThan(Date.parse(escalationAt(d.c, d.c.nextDeadline!)));
+    expectRefused(() => d.designate('2027-07-11'), 'WRONG_PHASE', late);
+    expect(d.c).toEqual(before);
+    d.doAt({ type: 'deadlinePassed' }, d.wake('2027-07-11'), 'system');
+    expect(d.c.lapsed).toEqual({ phase: 'REGISTERED', step: 'DESIGNATE_TRAINEE', dueOn: '2027-07-10' });
+    d.designate('2027-07-12');
     expect(d.c.phase).toBe('TRAINING');
-    expect(d.c.nextDeadline).toEqual({ step: 'TRAINING_EXAM', opensOn: '2027-07-11', dueOn: '2027-07-10' });
-    d.deadlinePassed('2027-07-11');
-    expect(d.c.lapsed).toEqual({ phase: 'TRAINING', step: 'TRAINING_EXAM', dueOn: '2027-07-10' });
+    expect(d.c.nextDeadline).toEqual({ step: 'TRAINING_EXAM', opensOn: '2027-07-12', dueOn: '2028-01-12' });
+  });
+
+  test('the last minute of the due date (local) is on time; the first of the next day is late', () => {
+    const zone = 'America/Edmonton';
+    const endsAt = endOfLocalDay('2027-07-10', zone);
+    expect(endsAt).toBe('2027-07-11T06:00:00.000Z'); // midnight MDT (UTC−6)
+    const onTime = new Driver('AB');
+    onTime.register('2027-01-10');
+    onTime.doAt({ type: 'designateTrainee', trainee: TRAINEE }, plusMs(endsAt, -60_000));
+    expect(onTime.c.phase).toBe('TRAINING');
+    expect(onTime.c.training.enrolledOn).toBe('2027-07-10');
+    const tooLate = new Driver('AB');
+    tooLate.register('2027-01-10');
+    expectRefused(
+      () => tooLate.doAt({ type: 'designateTrainee', trainee: TRAINEE }, endsAt),
+      'WRONG_PHASE',
+      late,
+    );
+  });
+
+  test('an exam taken by the due date counts, whenever it is recorded; one taken after it is refused', () => {
+    const d = new Driver('AB').toTraining();
+    const takenOnTime = '2027-07-11T05:30:00.000Z'; // 23:30 MDT on the due date
+    const recorded = d.exam(85, '2027-07-11', takenOnTime);
+    expect(recorded.events.map((e) => e.type)).toContain('TRAINING_PASSED');
+    expect(d.c).toMatchObject({ phase: 'IMPLEMENTATION', training: { passedOn: '2027-07-10' } });
+
+    const t = new Driver('AB').toTraining();
+    expectRefused(() => t.exam(85, '2027-07-11', '2027-07-11T06:30:00.000Z'), 'WRONG_PHASE', /TRAINING_EXAM/);
+    expectRefused(() => t.exam(85, '2027-07-11'), 'WRONG_PHASE', /TRAINING_EXAM deadline was 2027-07-10/);
+    // a failed attempt taken late is refused too: the step cannot be done any more
+    expectRefused(() => t.exam(10, '2027-07-11'), 'WRONG_PHASE');
+    expect(t.c.training.attempts).toEqual([]);
+  });
+
+  test('a program submitted the day after its due date is refused', () => {
+    const d = new Driver('AB').toImplementation();
+    const dueOn = d.c.nextDeadline!.dueOn;
+    expect(dueOn).toBe('2027-08-15');
+    expectRefused(() => d.submit('2027-08-16'), 'WRONG_PHASE', /PROGRAM_SUBMISSION deadline was 2027-08-15/);
+    d.submit('2027-08-15');
+    expect(d.c.phase).toBe('CERTIFICATION_AUDIT');
+  });
+
+  test('an audit completed by the due date counts when recorded later; one completed after it is refused', () => {
+    const d = new Driver('AB').toCertificationAudit();
+    expect(d.c.nextDeadline?.dueOn).toBe('2028-03-01');
+    expectRefused(
+      () => d.audit('certification', 90, '2028-03-02', '2028-03-02'),
+      'WRONG_PHASE',
+      /CERTIFICATION_AUDIT deadline was 2028-03-01 .* LAPSED/,
+    );
+    d.audit('certification', 90, '2028-03-01', '2028-03-02');
+    expect(d.c.phase).toBe('MAINTENANCE');
+    expect(d.c.certificate?.issuedOn).toBe('2028-03-01');
+  });
+
+  test('steps that complete nothing are not refused after the deadline', () => {
+    const d = new Driver('AB').toCertificationAudit();
+    // the program may still be updated (the audit deadline is what counts), the company may withdraw
+    d.do(d.submitCommand(), '2028-03-02');
+    expect(d.last?.events.map((e) => e.type)).toEqual(['PROGRAM_UPDATED']);
+    d.do({ type: 'withdraw' }, '2028-03-02');
+    expect(d.c.phase).toBe('WITHDRAWN');
   });
 });

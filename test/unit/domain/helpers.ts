@@ -13,10 +13,23 @@ import {
   type IsoDate,
   type IsoTimestamp,
   type RegionPolicy,
+  wakeAtOn,
 } from '../../../domain';
 
-/** 10:00 UTC on a day: the time every test command is decided at unless stated. */
+/**
+ * 10:00 UTC on a day: the time every test command is decided at unless stated. In every Canadian province that
+ * is the small hours of the same local date (02:00 or 03:00 in BC, 07:30 in NL in summer), before any company's
+ * business-hours wake (09:00–17:00 local; see `wakeOn`).
+ */
 export const at = (day: IsoDate, time = '10:00:00.000Z'): IsoTimestamp => `${day}T${time}`;
+
+/** The company's business-hours wake on a local date: when its scheduled notices of that day go out. */
+export const wakeOn = (company: { companyId: string; region: string }, day: IsoDate): IsoTimestamp =>
+  wakeAtOn(company, day);
+
+/** `ms` milliseconds after (or, negative, before) an instant. */
+export const plusMs = (t: IsoTimestamp, ms: number): IsoTimestamp =>
+  new Date(Date.parse(t) + ms).toISOString();
 
 export const CONTACT = { name: 'Casey Contact', email: 'casey@acme.example' };
 export const TRAINEE = { name: 'Terry Trainee', email: 'terry@acme.example' };
@@ -69,7 +82,7 @@ export interface AuditOptions {
   by?: Actor;
 }
 
-/** One company driven through `decide`; each call applies a command at 10:00 UTC on the given day. */
+/** One company driven through `decide`; each call applies a command at 10:00 UTC on the given day (`doAt`: any instant). */
 export class Driver {
   company: Company | null = null;
   last: Decision | null = null;
@@ -94,6 +107,19 @@ export class Driver {
     this.company = decision.company;
     this.last = decision;
     return decision;
+  }
+
+  /** Applies a command at an exact instant. */
+  doAt(command: Command, now: IsoTimestamp, by: Actor = 'company'): Decision {
+    const decision = decide(this.company, command, { now, by });
+    this.company = decision.company;
+    this.last = decision;
+    return decision;
+  }
+
+  /** The company's wake on a local date (see `wakeOn`). */
+  wake(day: IsoDate): IsoTimestamp {
+    return wakeOn(this.c, day);
   }
 
   /** The DomainError `command` is refused with on `day` (the record is unchanged). */

@@ -135,6 +135,44 @@ describe('the history bound', () => {
     expect(eventsNotified(sending, after).map((e) => e.type)).toEqual(['WITHDRAWN']);
   });
 
+  test('per-recipient watermarks move back with a cut, and a held person’s notices keep their keys', () => {
+    const d = notified();
+    while (d.c.history.length < HISTORY_MAX_EVENTS - 3) resubmit(d);
+    d.do({ type: 'recordNotifications', through: d.c.history.length, reminderKeys: [] }, DAY, 'system');
+    d.audit('certification', 60, DAY); // AUDIT_FAILED and CORRECTIVE_ACTION_REQUIRED: the contact's
+    const keys = eventNoticesDue(d.c).map((n) => n.key);
+    expect(keys).toHaveLength(2);
+    // the contact was emailed today already: held; everyone else is notified through the end
+    d.do(
+      {
+        type: 'recordNotifications',
+        through: d.c.history.length,
+        reminderKeys: [],
+        held: ['contact'],
+        emailed: [],
+      },
+      DAY,
+      'system',
+    );
+    const held = d.c.notifiedThrough!;
+    const ahead = d.c.history.length;
+    expect(held).toBe(ahead - 2);
+    expect(d.c.notifiedThroughBy).toEqual({ trainee: ahead, ops: ahead });
+    while (!d.c.historyDropped) resubmit(d);
+    const dropped = d.c.historyDropped;
+    expect(d.c.notifiedThrough).toBe(held - dropped);
+    expect(d.c.notifiedThroughBy).toEqual({ trainee: ahead - dropped, ops: ahead - dropped });
+    expect(eventNoticesDue(d.c).map((n) => [n.key, n.recipients])).toEqual(keys.map((k) => [k, ['contact']]));
+    // sent the next day: everyone through the end, no per-recipient watermark left
+    d.do(
+      { type: 'recordNotifications', through: d.c.history.length, reminderKeys: [] },
+      '2027-03-06',
+      'system',
+    );
+    expect(eventNoticesDue(d.c)).toEqual([]);
+    expect(d.c.notifiedThroughBy).toBeUndefined();
+  });
+
   test('re-run execution names stay unique across cuts (numbered by events ever appended)', () => {
     const d = full();
     const names = new Set<string>();
@@ -161,7 +199,7 @@ describe('remindersSent bound', () => {
 describe('currentReminder (resend the current step’s reminder now)', () => {
   test('the recipients and days left of the scheduled reminder of that step', () => {
     const d = new Driver('AB').toTraining();
-    const now = at('2027-03-01');
+    const now = d.wake('2027-06-12'); // after the 30-day reminder's wake (2027-06-10)
     const notice = currentReminder(d.c, now);
     const scheduled = remindersDue(d.c, d.policy, now)[0];
     expect(scheduled).toBeDefined();
@@ -172,6 +210,7 @@ describe('currentReminder (resend the current step’s reminder now)', () => {
       reminder: { step: 'TRAINING_EXAM', dueOn: scheduled?.dueOn, daysLeft: scheduled?.daysLeft },
     });
     expect(notice?.recipients).toEqual(scheduled?.recipients);
+    expect(notice?.reminder.daysLeft).toBe(28);
     const inNotices = noticesDue(d.c, d.policy, now).find((n) => n.kind === 'reminder');
     expect(notice?.reminder).toEqual(inNotices?.reminder);
   });

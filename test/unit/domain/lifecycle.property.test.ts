@@ -1,7 +1,8 @@
 /**
- * Property tests: random command sequences, at random times moving forward, for every policy region. Each
- * command goes through `decide`; refused commands (DomainError) leave the record as it was, accepted ones
- * replace it. After every accepted command the invariants below must hold.
+ * Property tests: random command sequences, at random times moving forward (any time of day, so local midnight,
+ * UTC midnight and the business hours all come up), for every policy region. Each command goes through
+ * `decide`; refused commands (DomainError) leave the record as it was, accepted ones replace it. After every
+ * accepted command the invariants below must hold. Dates are local dates in the company's province.
  */
 import fc from 'fast-check';
 import {
@@ -9,18 +10,23 @@ import {
   addMonths,
   addYears,
   attemptsLeft,
-  dateOf,
+  deadlineEndsAt,
   decide,
+  escalationAt,
   isActivePhase,
   isDomainError,
   isOverdue,
+  isPastDue,
+  localDateOf,
   MAX_WAIT_SECONDS,
   nextWakeAt,
   noticesDue,
   phaseKeyOf,
   planNext,
+  planNotices,
   remindersDue,
-  startOf,
+  wakeAtOn,
+  zoneOf,
   type Actor,
   type AuditType,
   type Command,
@@ -29,13 +35,14 @@ import {
   type DomainErrorCode,
   type IsoDate,
   type Phase,
+  type Recipient,
   type RegionPolicy,
   type Step,
 } from '../../../domain';
 import { CONTACT, policyOf, TRAINEE } from './helpers';
 
 const DAY_MS = 86_400_000;
-const REGIONS = ['AB', 'BC', 'MB', 'SK', 'ON'] as const;
+const REGIONS = ['AB', 'BC', 'MB', 'SK', 'ON', 'NL'] as const;
 const NUM_RUNS = 100;
 
 // --- generated operations --------------------------------------------------------------------------
@@ -56,6 +63,8 @@ type Op =
   | { kind: 'deadlinePassed' }
   | { kind: 'sendReminders' }
   | { kind: 'notify' }
+  /** The mail service refuses the emails due (a throttle, an outage): the notifier records a mail delay. */
+  | { kind: 'mailRefused' }
   | { kind: 'repeatReminder' }
   | { kind: 'recordFailure' }
   | { kind: 'redrive' }
@@ -68,7 +77,11 @@ interface Scenario {
   employees: number;
   /** When true, the workflow processes every passed deadline as soon as it passes (as nextWakeAt schedules). */
   promptWorkflow: boolean;
-  steps: { advanceDays: number; op: Op }[];
+  /** When true, the notifier runs whenever the plan says notify (as the workflow does after each event). */
+  promptNotify: boolean;
+  /** The minute of the (UTC) day the sequence starts at. */
+  startMinute: number;
+  steps: { advanceDays: number; advanceMinutes: number; op: Op }[];
 }
 
 const score = fc.oneof(
@@ -152,6 +165,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 20, arbitrary: simple('deadlinePassed') },
   { weight: 15, arbitrary: simple('sendReminders') },
   { weight: 25, arbitrary: simple('notify') },
+  { weight: 5, arbitrary: simple('mailRefused') },
   { weight: 5, arbitrary: simple('repeatReminder') },
   { weight: 5, arbitrary: simple('recordFailure') },
   { weight: 8, arbitrary: simple('redrive') },
@@ -160,9 +174,16 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const advanceDays = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(0) }, // the same day: several events a day (one email a day a person)
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 20 }) },
   { weight: 3, arbitrary: fc.integer({ min: 21, max: 90 }) },
   { weight: 1, arbitrary: fc.integer({ min: 91, max: 400 }) },
+);
+/** Minutes on top of the days: often a minute (the same time of day), else any time of the day. */
+const advanceMinutes = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(1) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 24 * 60 - 1 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 120 }) },
 );
 
 const scenario = (policy: RegionPolicy): fc.Arbitrary<Scenario> =>
@@ -176,7 +197,13 @@ const scenario = (policy: RegionPolicy): fc.Arbitrary<Scenario> =>
       .map((d) => d.toISOString().slice(0, 10)),
     employees: fc.integer({ min: 1, max: policy.maxEmployees + 1 }),
     promptWorkflow: fc.boolean(),
-    steps: fc.array(fc.record({ advanceDays, op }), { minLength: 1, maxLength: 70, size: 'max' }),
+    promptNotify: fc.boolean(),
+    startMinute: fc.integer({ min: 0, max: 24 * 60 - 1 }),
+    steps: fc.array(fc.record({ advanceDays, advanceMinutes, op }), {
+      minLength: 1,
+      maxLength: 70,
+      size: 'max',
+    }),
   });
 
 // --- invariants ----------------------------------------------------------------------------------------
@@ -227,8 +254,8 @@ const STEP_OF_PHASE: Partial<Record<Phase, Step>> = {
 };
 
 /** What must hold of any record reachable through `decide`. */
-/** `lax`: the workflow may be slow to process a passed deadline, so steps can be completed after it. */
-function checkRecord(c: Company, p: RegionPolicy, lax: boolean): void {
+function checkRecord(c: Company, p: RegionPolicy): void {
+  const zone = zoneOf(c);
   // version / phase consistency
   if (c.phase === 'MAINTENANCE')
     invariant(c.maintenanceYear === 2 || c.maintenanceYear === 3, 'MAINTENANCE needs year 2|3');
@@ -284,14 +311,27 @@ function checkRecord(c: Company, p: RegionPolicy, lax: boolean): void {
         'maintenance due date',
       );
     } else invariant(d.maintenanceYear === undefined, 'only maintenance deadlines carry a year');
+    // (a step done after its deadline is refused, so no deadline is set after its due date had passed)
+    invariant(d.dueOn >= d.opensOn || impossibleAudit(c), 'deadline dueOn before opensOn', d);
     invariant(
-      d.dueOn >= d.opensOn || (lax && lateDeadline(c, p)) || impossibleAudit(c),
-      'deadline dueOn before opensOn',
-      d,
+      c.deadlineAnnouncedOn !== undefined && c.deadlineAnnouncedOn >= localDateOf(c.registeredAt, zone),
+      'an open deadline has the date it was announced',
     );
   } else {
     invariant(c.nextDeadline === null, `no deadline in ${c.phase}`);
+    invariant(c.deadlineAnnouncedOn === undefined, 'no announcement without a deadline');
   }
+  if (c.mailDelay) {
+    invariant(
+      c.mailDelay.attempts >= 1 && c.mailDelay.retryAt > c.mailDelay.since,
+      'a mail delay retries later',
+    );
+  }
+  for (const [r, through] of Object.entries(c.notifiedThroughBy ?? {}))
+    invariant(
+      through >= (c.notifiedThrough ?? 0) && through <= c.history.length,
+      `${r}'s watermark is ahead of the company's, within the history`,
+    );
 
   // certificates
   const cert = c.certificate;
@@ -325,7 +365,10 @@ function checkRecord(c: Company, p: RegionPolicy, lax: boolean): void {
   if (first) {
     const passedExam = c.training.attempts.find((a) => a.passed);
     invariant(passedExam !== undefined, 'certified without a passed exam');
-    invariant(dateOf(passedExam.takenAt) <= first.issuedOn, 'certificate issued before the exam was passed');
+    invariant(
+      localDateOf(passedExam.takenAt, zone) <= first.issuedOn,
+      'certificate issued before the exam was passed',
+    );
     invariant(c.program !== null, 'certified without a program');
     invariant(c.program.submittedOn <= first.issuedOn, 'certificate issued before the program was submitted');
     const audit = c.audits.find(
@@ -418,22 +461,10 @@ function checkRecord(c: Company, p: RegionPolicy, lax: boolean): void {
 }
 
 /**
- * The one documented case of a deadline that closed before it opened: a trainee designated after the
- * training deadline (6 months from registration) has passed but before the workflow processed it.
- */
-function lateDeadline(c: Company, p: RegionPolicy): boolean {
-  const d = c.nextDeadline;
-  return (
-    d !== null &&
-    d.step === 'TRAINING_EXAM' &&
-    d.dueOn === addMonths(dateOf(c.registeredAt), p.trainingWithinMonths) &&
-    c.history.filter((e) => e.type === 'REENTERED').length === 0
-  );
-}
-
-/**
- * The other: a program resubmitted in CERTIFICATION_AUDIT with a later implementation date keeps the audit due
- * date, so the minimum implementation period can end after it (the company will lapse and re-enter by audit).
+ * The one case of a deadline that closes before it opens: a program resubmitted in CERTIFICATION_AUDIT with a
+ * later implementation date keeps the audit due date, so the minimum implementation period can end after it (the
+ * company will lapse and re-enter by audit). (A step completed after its deadline is refused, so the old case of
+ * a trainee designated after the training deadline can no longer happen.)
  */
 function impossibleAudit(c: Company): boolean {
   const d = c.nextDeadline;
@@ -447,16 +478,9 @@ function impossibleAudit(c: Company): boolean {
 }
 
 /** What must hold of every accepted decision. */
-function checkTransition(
-  prev: Company | null,
-  d: Decision,
-  command: Command,
-  now: string,
-  by: Actor,
-  p: RegionPolicy,
-  lax: boolean,
-) {
+function checkTransition(prev: Company | null, d: Decision, command: Command, now: string, by: Actor) {
   const c = d.company;
+  const zone = zoneOf(c);
   const before = prev?.history ?? [];
   invariant(c.history.length === before.length + d.events.length, 'history grows by the decision events');
   invariant(
@@ -468,9 +492,55 @@ function checkTransition(
     'every event is at the command time, by its actor, and appended in order',
   );
   if (d.events.length === 0) {
-    // no event, no change (but the notifier's bookmark, which records emails sent, not a change of the company)
-    const strip = (x: Company | null) => JSON.stringify(x ? { ...x, notifiedThrough: undefined } : x);
+    // no event, no change (but the notifier's bookmarks, which record emails sent, not a change of the company,
+    // and a mail delay's retries)
+    const strip = (x: Company | null) =>
+      JSON.stringify(
+        x
+          ? {
+              ...x,
+              notifiedThrough: undefined,
+              notifiedThroughBy: undefined,
+              lastEmailedOn: undefined,
+              mailDelay: command.type === 'recordMailDelay' ? undefined : x.mailDelay,
+            }
+          : x,
+      );
     invariant(strip(c) === strip(prev), 'no event, no change');
+  }
+  if (command.type === 'recordMailDelay') {
+    invariant(
+      d.events.map((e) => e.type).join() === (prev?.mailDelay ? '' : 'EMAIL_DELAYED'),
+      'the first refusal of a delay is an event, its retries are not',
+    );
+    const delay = c.mailDelay;
+    invariant(!!delay, 'a refusal records a mail delay');
+    const wait = Date.parse(delay.retryAt) - Date.parse(now);
+    invariant(wait >= 30_000 && wait < 3_600_000, 'a retry in half a minute to an hour', delay);
+    invariant(delay.attempts === (prev?.mailDelay?.attempts ?? 0) + 1, 'attempts counted');
+    invariant(delay.since === (prev?.mailDelay?.since ?? now), 'a delay runs from the first refusal');
+  }
+  if (prev?.mailDelay && !c.mailDelay)
+    invariant(
+      d.events.some((e) => e.type === 'EMAIL_DELAY_ENDED'),
+      'a mail delay ends with an event (an email went)',
+    );
+  // a step is never completed after its deadline passed (what was done by the due date still counts)
+  const open = prev?.nextDeadline;
+  if (prev && open && isActivePhase(prev.phase) && isPastDue(open, now, zone)) {
+    const doneOn =
+      command.type === 'recordExamAttempt'
+        ? localDateOf(command.takenAt ?? now, zone)
+        : command.type === 'recordAudit'
+          ? command.completedOn
+          : localDateOf(now, zone);
+    const completes =
+      (command.type === 'designateTrainee' && open.step === 'DESIGNATE_TRAINEE') ||
+      (command.type === 'recordExamAttempt' && open.step === 'TRAINING_EXAM') ||
+      (command.type === 'submitProgram' && open.step === 'PROGRAM_SUBMISSION') ||
+      (command.type === 'recordAudit' && open.step.endsWith('_AUDIT'));
+    if (completes)
+      invariant(doneOn <= open.dueOn, `${command.type} accepted after the ${open.step} deadline`);
   }
   invariant(
     c.companyId === (prev?.companyId ?? c.companyId) && c.region === (prev?.region ?? c.region),
@@ -494,18 +564,21 @@ function checkTransition(
   if (next && (next.dueOn !== prev?.nextDeadline?.dueOn || next.step !== prev.nextDeadline.step)) {
     const eventDate =
       command.type === 'recordExamAttempt'
-        ? dateOf(command.takenAt ?? now)
+        ? localDateOf(command.takenAt ?? now, zone)
         : command.type === 'recordAudit'
           ? command.completedOn
-          : dateOf(now);
+          : localDateOf(now, zone);
     if (command.type === 'recordExamAttempt')
       invariant(next.dueOn >= (c.training.passedOn as string), 'program due before the pass');
     if (command.type === 'submitProgram')
       invariant(next.dueOn >= (c.program?.submittedOn as string), 'audit due before submission');
+    invariant(next.dueOn >= eventDate, `${command.type} set a deadline due before ${eventDate}`, next);
+    invariant(c.deadlineAnnouncedOn === localDateOf(now, zone), 'a new deadline is announced today', c);
+  }
+  if (next && JSON.stringify(next) === JSON.stringify(prev?.nextDeadline)) {
     invariant(
-      next.dueOn >= eventDate || (lax && command.type === 'designateTrainee' && lateDeadline(c, p)),
-      `${command.type} set a deadline due before ${eventDate}`,
-      next,
+      c.deadlineAnnouncedOn === prev?.deadlineAnnouncedOn,
+      'an unchanged deadline keeps its announcement',
     );
   }
 }
@@ -517,10 +590,42 @@ function checkPlan(c: Company, p: RegionPolicy, now: string, prev: Company | nul
     plan.action !== 'advance' && plan.action !== 'continue',
     `plan ${plan.action} for its own execution`,
   );
-  if (!isActivePhase(c.phase))
-    invariant(plan.action === 'notify' || plan.action === 'end', 'a terminal plan');
-  else invariant((plan.action === 'escalate') === isOverdue(c, now), 'escalate exactly when overdue');
+  const notices = planNotices(c, p, now);
+  const mailWaits = c.mailDelay !== undefined && c.mailDelay !== null && c.mailDelay.retryAt > now;
+  if (!isActivePhase(c.phase)) {
+    invariant(
+      plan.action === 'notify' ||
+        plan.action === 'end' ||
+        (plan.action === 'sleep' && (notices.heldUntil !== null || (mailWaits && notices.due.length > 0))),
+      'a terminal plan: notify, end, or sleep until held or refused emails can go',
+    );
+    if (plan.action === 'end')
+      invariant(notices.due.length === 0 && notices.held.length === 0, 'nothing left');
+  } else {
+    const deadline = c.nextDeadline as NonNullable<Company['nextDeadline']>;
+    const escalation = escalationAt(c, deadline);
+    invariant((plan.action === 'escalate') === now >= escalation, 'escalate from the escalation time on');
+    // the escalation is the company's business-hours minute on the morning after the deadline ended
+    const after = Date.parse(escalation) - Date.parse(deadlineEndsAt(deadline, zoneOf(c)));
+    invariant(after >= 8 * 3_600_000 && after < 18 * 3_600_000, 'escalation in business hours the next day');
+    if (isOverdue(c, now) && plan.action !== 'escalate')
+      invariant(
+        plan.action === 'notify' ||
+          ((plan.action === 'await' || plan.action === 'sleep') && plan.wakeAt <= escalation),
+        'an overdue deadline waits at most until its escalation',
+        plan,
+      );
+    if (plan.action === 'notify')
+      invariant(!mailWaits && notices.due.length > 0, 'notify only what can go now');
+  }
   if (plan.action === 'await' || plan.action === 'sleep') invariant(plan.wakeAt > now, 'wake later');
+  if (
+    plan.action !== 'notify' &&
+    plan.action !== 'escalate' &&
+    plan.action !== 'end' &&
+    notices.due.length > 0
+  )
+    invariant(mailWaits, 'due notices wait only for a mail retry');
   if (plan.action === 'await')
     invariant(plan.waitSeconds >= 1 && plan.waitSeconds <= MAX_WAIT_SECONDS, 'wait');
   if (prev && prev.execution.name !== c.execution.name) {
@@ -542,15 +647,19 @@ interface Tally {
   refused: Partial<Record<DomainErrorCode, number>>;
   phases: Set<string>;
   secondCycle: number;
+  /** The new rules came up: late completions refused, people held, opening notices, mail delays ended. */
+  seen: Record<'lateRefused' | 'held' | 'opening' | 'delayEnded', number>;
 }
 
 function run(region: string, s: Scenario, tally: Tally): void {
   const p = policyOf(region);
   let c: Company | null = null;
-  let ms = Date.parse(`${s.start}T10:00:00.000Z`);
+  let ms = Date.parse(`${s.start}T00:00:00.000Z`) + s.startMinute * 60_000;
   let last = ms;
   const executions = new Set<string>();
   const remindersEverSent = new Set<string>();
+  /** The local dates each person was emailed on (one email a day a person). */
+  const emailedOn = new Map<Recipient, Set<string>>();
   let sequence = 0;
   let auditCount = 0;
 
@@ -563,12 +672,13 @@ function run(region: string, s: Scenario, tally: Tally): void {
     } catch (e) {
       if (!isDomainError(e)) throw e;
       tally.refused[e.code] = (tally.refused[e.code] ?? 0) + 1;
+      if (/deadline was .* and has passed/.test(e.message)) tally.seen.lateRefused += 1;
       return null;
     }
     invariant(decision.company !== input, 'decide returns a new record');
     freezeJson(decision);
-    checkTransition(input, decision, command, at, by, p, !s.promptWorkflow);
-    checkRecord(decision.company, p, !s.promptWorkflow);
+    checkTransition(input, decision, command, at, by);
+    checkRecord(decision.company, p);
     const name = decision.company.execution.name;
     if (!input || input.execution.name !== name) {
       invariant(!executions.has(name), `execution name ${name} reused`);
@@ -606,13 +716,79 @@ function run(region: string, s: Scenario, tally: Tally): void {
     return;
   }
 
-  for (const { advanceDays, op } of s.steps) {
-    ms += advanceDays * DAY_MS + 60_000;
+  /** One round of the notifier (functions/lib/notify.ts) at `now`. */
+  const notifyRound = (cur: Company, now: string, today: string): void => {
+    // the notifier (functions/lib/notify.ts): nothing while the mail service's retry has not come
+    if (cur.mailDelay && cur.mailDelay.retryAt > now) {
+      const plan = planNext(cur, p, now, { name: cur.execution.name, startedAt: now });
+      invariant(plan.action !== 'notify', 'no notify round before the mail retry');
+      return;
+    }
+    // it sends every notice due, one email a person, and records them; none is ever due twice
+    const plan = planNotices(cur, p, now);
+    invariant(
+      plan.due.every((n) => n.recipients.length > 0 && n.recipients.every((r) => !plan.held.includes(r))),
+      'a held person is in no notice due',
+    );
+    const emailed = new Set<Recipient>();
+    tally.seen.held += plan.held.length;
+    tally.seen.opening += plan.due.filter((n) => n.kind === 'opening').length;
+    for (const n of plan.due) {
+      for (const r of n.recipients) {
+        const key = `${n.key}|${r}|${n.kind === 'reminder' || n.kind === 'opening' ? '' : `${n.event?.at}|${n.event?.type}`}`;
+        invariant(!remindersEverSent.has(key), `notice ${key} due twice`);
+        remindersEverSent.add(key);
+        emailed.add(r);
+      }
+    }
+    for (const r of emailed) {
+      if (r === 'ops') continue;
+      const days = emailedOn.get(r) ?? new Set<string>();
+      invariant(!days.has(today), `${r} emailed twice on ${today}`);
+      days.add(today);
+      emailedOn.set(r, days);
+    }
+    const decision = apply(
+      {
+        type: 'recordNotifications',
+        through: cur.history.length,
+        reminderKeys: plan.due.filter((n) => n.kind === 'reminder' || n.kind === 'opening').map((n) => n.key),
+        held: plan.held,
+        emailed: [...emailed],
+      },
+      'system',
+    );
+    invariant(decision !== null, 'notifications are always recorded');
+    if (decision.events.some((e) => e.type === 'EMAIL_DELAY_ENDED')) tally.seen.delayEnded += 1;
+    const after = planNotices(decision.company, p, now);
+    invariant(after.due.length === 0, 'nothing is due right after notifying');
+    invariant(
+      after.held.every((r) => plan.held.includes(r) || emailed.has(r)),
+      'only people emailed today (or held already) are held',
+    );
+    invariant(
+      after.heldUntil === null || after.heldUntil === wakeAtOn(cur, addDays(today, 1)),
+      "held notices go at the company's wake tomorrow",
+    );
+    const next = planNext(decision.company, p, now, {
+      name: decision.company.execution.name,
+      startedAt: now,
+    });
+    invariant(next.action !== 'notify', 'a notify round makes progress');
+  };
+  const zone = zoneOf(c as Company);
+  const escalationDue = (x: Company | null, t: number) =>
+    x !== null &&
+    isActivePhase(x.phase) &&
+    x.nextDeadline !== null &&
+    Date.parse(escalationAt(x, x.nextDeadline)) <= t;
+  for (const { advanceDays, advanceMinutes, op } of s.steps) {
+    ms += advanceDays * DAY_MS + advanceMinutes * 60_000;
     if (s.promptWorkflow) {
-      // the workflow wakes when the deadline passes (midnight after the due date) and records it
-      for (let guard = 0; c && isOverdue(c, new Date(ms).toISOString()) && guard < 3; guard++) {
-        const dueOn = (c as Company).nextDeadline?.dueOn as string;
-        const when = Math.max(last, Date.parse(startOf(addDays(dueOn, 1))));
+      // the workflow escalates at the company's wake the morning after the due date (as nextWakeAt schedules)
+      for (let guard = 0; escalationDue(c, ms) && guard < 3; guard++) {
+        const deadline = (c as Company).nextDeadline as NonNullable<Company['nextDeadline']>;
+        const when = Math.max(last, Date.parse(escalationAt(c as Company, deadline)));
         invariant(
           apply({ type: 'deadlinePassed' }, 'system', new Date(when).toISOString()) !== null,
           'overdue passes',
@@ -621,7 +797,7 @@ function run(region: string, s: Scenario, tally: Tally): void {
     }
     const cur = c as Company;
     const now = new Date(ms).toISOString();
-    const today = dateOf(now);
+    const today = localDateOf(now, zone);
     const next = op.kind === 'progress' ? progressOp(cur, p, op) : op;
     switch (next.kind) {
       case 'designate':
@@ -702,6 +878,7 @@ function run(region: string, s: Scenario, tally: Tally): void {
             `a passed deadline in ${was} cancels (maintenance) or lapses (the rest)`,
           );
           invariant(today > (cur.nextDeadline?.dueOn as string), 'a deadline passes only after its due day');
+          invariant(isPastDue(cur.nextDeadline!, now, zone), 'a deadline passes at local midnight after it');
         } else if (isActivePhase(cur.phase)) {
           invariant(!isOverdue(cur, now), 'an overdue deadline is never refused');
         }
@@ -715,35 +892,40 @@ function run(region: string, s: Scenario, tally: Tally): void {
             'a reminder is for an open deadline, at or after its slot',
           );
           invariant(
+            wakeAtOn(cur, r.slot) <= now,
+            "a reminder goes at or after the company's wake on its day",
+          );
+          const deadline =
+            r.step === 'TRAINING_REFRESHER'
+              ? { opensOn: addMonths(cur.training.expiresOn as string, -p.refresherWindowMonths) }
+              : cur.nextDeadline;
+          invariant(deadline !== null && r.slot >= deadline.opensOn, 'no notice before the window opens');
+          invariant(
+            (r.kind === 'opening') === (r.slot === deadline.opensOn),
+            'the opening notice is on the day the window opens, and only it',
+          );
+          invariant(
             apply({ type: 'recordReminder', key: r.key }, 'system') !== null,
             'a due reminder is recorded',
           );
           remindersEverSent.add(r.key);
         }
         break;
-      case 'notify': {
-        // the notifier sends every notice due and records them; none is ever due twice
-        const notices = noticesDue(cur, p, now);
-        for (const n of notices) {
-          const key = n.kind === 'reminder' ? n.key : `${n.key}|${n.event?.at}|${n.event?.type}`;
-          invariant(!remindersEverSent.has(key), `notice ${key} due twice`);
-          remindersEverSent.add(key);
-        }
-        const decision = apply(
-          {
-            type: 'recordNotifications',
-            through: cur.history.length,
-            reminderKeys: notices.filter((n) => n.kind === 'reminder').map((n) => n.key),
-          },
-          'system',
-        );
-        invariant(decision !== null, 'notifications are always recorded');
-        invariant(noticesDue(decision.company, p, now).length === 0, 'nothing is due right after notifying');
+      case 'notify':
+        notifyRound(cur, now, today);
+        break;
+      case 'mailRefused': {
+        const due = noticesDue(cur, p, now).length > 0;
+        if (!due) break;
+        const decision = apply({ type: 'recordMailDelay', error: 'TooManyRequestsException' }, 'system');
+        invariant(decision !== null, 'a mail delay is always recorded');
+        const delay = decision.company.mailDelay;
+        invariant(delay !== null && delay !== undefined && delay.retryAt > now, 'refused emails wait');
         const plan = planNext(decision.company, p, now, {
           name: decision.company.execution.name,
           startedAt: now,
         });
-        invariant(plan.action !== 'notify', 'a notify round makes progress');
+        invariant(plan.action !== 'notify', 'no notify round before the retry');
         break;
       }
       case 'repeatReminder': {
@@ -767,14 +949,30 @@ function run(region: string, s: Scenario, tally: Tally): void {
       case 'progress':
         throw new Error('progress is resolved to a concrete operation');
     }
+    // a prompt workflow notifies as soon as its plan says so (several events a day: people are held)
+    if (s.promptNotify && c) {
+      const plan = planNext(c, p, now, { name: (c as Company).execution.name, startedAt: now });
+      if (plan.action === 'notify') notifyRound(c, now, today);
+    }
   }
 }
 
-const explored = { phases: new Set<string>(), refused: new Set<string>(), secondCycle: 0 };
+const explored = {
+  phases: new Set<string>(),
+  refused: new Set<string>(),
+  secondCycle: 0,
+  seen: { lateRefused: 0, held: 0, opening: 0, delayEnded: 0 },
+};
 
 describe.each(REGIONS)('random command sequences in %s', (region) => {
   const p = policyOf(region);
-  const tally: Tally = { accepted: 0, refused: {}, phases: new Set(), secondCycle: 0 };
+  const tally: Tally = {
+    accepted: 0,
+    refused: {},
+    phases: new Set(),
+    secondCycle: 0,
+    seen: { lateRefused: 0, held: 0, opening: 0, delayEnded: 0 },
+  };
 
   test('every accepted command keeps the invariants', () => {
     fc.assert(
@@ -784,6 +982,7 @@ describe.each(REGIONS)('random command sequences in %s', (region) => {
     for (const phase of tally.phases) explored.phases.add(phase);
     for (const code of Object.keys(tally.refused)) explored.refused.add(code);
     explored.secondCycle += tally.secondCycle;
+    for (const k of Object.keys(tally.seen) as (keyof Tally['seen'])[]) explored.seen[k] += tally.seen[k];
     // the policy's own path was walked: certified and into maintenance
     expect(tally.accepted).toBeGreaterThan(NUM_RUNS * 4);
     expect([...tally.phases]).toEqual(expect.arrayContaining(['MAINTENANCE', 'RECERTIFICATION']));
@@ -814,4 +1013,8 @@ test('the sequences explored every phase and every refusal (the invariants were 
     'WRONG_PHASE',
   ]);
   expect(explored.secondCycle).toBeGreaterThan(0);
+  expect(explored.seen.lateRefused).toBeGreaterThan(0);
+  expect(explored.seen.held).toBeGreaterThan(0);
+  expect(explored.seen.opening).toBeGreaterThan(0);
+  expect(explored.seen.delayEnded).toBeGreaterThan(0);
 });

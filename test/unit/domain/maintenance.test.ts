@@ -71,9 +71,19 @@ describe('maintenance audits (years 2 and 3)', () => {
     const d = inMaintenance();
     expectRefused(
       () => d.audit('maintenance', 90, '2028-06-02', '2028-06-02'),
-      'NOT_ELIGIBLE',
-      /due by 2028-06-01; an audit completed on 2028-06-02 is late/,
+      'WRONG_PHASE',
+      /MAINTENANCE_AUDIT deadline was 2028-06-01 \(the end of that day, America\/Edmonton time\) and has passed: the certificate is being cancelled/,
     );
+    expect(d.c.certificate?.status).toBe('valid');
+    d.doAt({ type: 'deadlinePassed' }, d.wake('2028-06-02'), 'system');
+    expect(d.c.phase).toBe('CANCELLED');
+  });
+
+  test('year 2: an audit completed on the due date and recorded the next morning keeps the certificate', () => {
+    const d = inMaintenance();
+    d.audit('maintenance', 90, '2028-06-01', '2028-06-02');
+    expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 3 });
+    expect(d.c.certificate?.status).toBe('valid');
   });
 
   test('year 3 filed early: before its window (the first anniversary) TOO_EARLY, then RECERTIFICATION', () => {
@@ -111,7 +121,7 @@ describe('maintenance audits (years 2 and 3)', () => {
     });
     expect(d.c.correctiveActions).toEqual([{ auditId: 'm2', openedOn: '2028-05-01', status: 'OPEN' }]);
     expect(d.c.certificate?.status).toBe('valid');
-    expect(certificateStatus(d.c.certificate!, at('2028-05-02'))).toBe('valid');
+    expect(certificateStatus(d.c.certificate!, at('2028-05-02'), d.region)).toBe('valid');
     expect(d.c).toMatchObject({ phase: 'MAINTENANCE', maintenanceYear: 3 });
 
     const pass = d.audit('maintenance', 80, '2029-05-01', '2029-05-02', { auditId: 'm3' });
@@ -191,19 +201,24 @@ describe('missed maintenance cancels the certificate', () => {
       lapsed: null,
     });
     expect(d.c.certificate?.status).toBe('cancelled');
-    expect(certificateStatus(d.c.certificate!, at(dayAfter))).toBe('cancelled');
+    expect(certificateStatus(d.c.certificate!, at(dayAfter), d.region)).toBe('cancelled');
     // a cancelled company files nothing more
     expectRefused(() => d.audit('maintenance', 90, dayAfter), 'WRONG_PHASE', /phase CANCELLED/);
     expectRefused(() => d.deadlinePassed(dayAfter), 'WRONG_PHASE', /only an open step/);
   });
 
-  test('the deadline passes at midnight UTC: 23:59:59.999 on the due day is still TOO_EARLY', () => {
+  test('the deadline passes at local midnight: 23:59:59.999 MDT on the due day is still TOO_EARLY', () => {
     const d = inMaintenance();
+    // midnight UTC is 18:00 on the due day in Alberta
     expectRefused(
-      () => d.do({ type: 'deadlinePassed' }, '2028-06-01', 'system', '23:59:59.999Z'),
+      () => d.do({ type: 'deadlinePassed' }, '2028-06-02', 'system', '00:00:00.000Z'),
       'TOO_EARLY',
     );
-    d.do({ type: 'deadlinePassed' }, '2028-06-02', 'system', '00:00:00.000Z');
+    expectRefused(
+      () => d.do({ type: 'deadlinePassed' }, '2028-06-02', 'system', '05:59:59.999Z'),
+      'TOO_EARLY',
+    );
+    d.do({ type: 'deadlinePassed' }, '2028-06-02', 'system', '06:00:00.000Z');
     expect(d.c.phase).toBe('CANCELLED');
   });
 });
@@ -217,7 +232,11 @@ describe('BC: maintenance due 31 December of the anniversary year', () => {
       dueOn: '2028-12-31',
       maintenanceYear: 2,
     });
-    expectRefused(() => d.audit('maintenance', 90, '2029-01-01'), 'NOT_ELIGIBLE', /due by 2028-12-31/);
+    expectRefused(
+      () => d.audit('maintenance', 90, '2029-01-01'),
+      'WRONG_PHASE',
+      /deadline was 2028-12-31 \(the end of that day, America\/Vancouver time\)/,
+    );
     d.audit('maintenance', 90, '2028-12-31');
     expect(d.c.nextDeadline).toEqual({
       step: 'MAINTENANCE_AUDIT',
@@ -256,8 +275,8 @@ describe('a certificate issued on 29 February', () => {
     d.audit('maintenance', 90, '2030-02-28');
     expect(d.c.nextDeadline).toEqual(recertificationDeadline('2028-02-29', '2031-02-28'));
     expect(d.c.nextDeadline).toMatchObject({ opensOn: '2030-02-28', dueOn: '2031-02-28' });
-    expect(certificateStatus(d.c.certificate!, at('2031-02-28'))).toBe('valid');
-    expect(certificateStatus(d.c.certificate!, at('2031-03-01'))).toBe('expired');
+    expect(certificateStatus(d.c.certificate!, at('2031-02-28'), d.region)).toBe('valid');
+    expect(certificateStatus(d.c.certificate!, at('2031-03-01'), d.region)).toBe('expired');
   });
 
   test('a missed year-2 audit cancels on 1 March of the next year', () => {
@@ -348,7 +367,7 @@ describe('recertification (every 3 years, before expiry)', () => {
       lapsed: { phase: 'RECERTIFICATION', step: 'RECERTIFICATION_AUDIT', dueOn: '2030-06-01' },
     });
     expect(d.c.certificate?.status).toBe('lapsed');
-    expect(certificateStatus(d.c.certificate!, at('2030-06-02'))).toBe('lapsed');
+    expect(certificateStatus(d.c.certificate!, at('2030-06-02'), d.region)).toBe('lapsed');
   });
 
   test('SECOR-numbered certificates of three cycles', () => {

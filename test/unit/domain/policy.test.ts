@@ -137,9 +137,9 @@ describe('the policy files', () => {
       certificateValidityYears: 3,
       trainingWithinMonths: 6,
       programWithinMonths: 6,
-      reminderIntervalDays: 14,
-      reminderDaysBeforeDeadline: [7, 1],
+      reminderDaysBeforeDeadline: [60, 30, 14, 7, 1],
     });
+    expect(policy).not.toHaveProperty('reminderIntervalDays');
   });
 
   test('values the partners did not publish are marked default', () => {
@@ -238,6 +238,14 @@ describe('parsePolicy refuses malformed documents and names the problem', () => 
     expect(problemsOf(doc)).toContain('unknown field "maxEmployes"');
   });
 
+  test('the interval reminders are gone: a file still setting reminderIntervalDays is refused', () => {
+    const doc = validDoc();
+    expect(doc.fields).not.toHaveProperty('reminderIntervalDays');
+    expect(POLICY_FIELDS).not.toContain('reminderIntervalDays');
+    doc.fields.reminderIntervalDays = { value: 14, source: 'default' };
+    expect(problemsOf(doc)).toContain('unknown field "reminderIntervalDays"');
+  });
+
   test.each<[string, unknown, string]>([
     ['maxEmployees', '9', '"maxEmployees" must be an integer >= 1 (got "9")'],
     ['maxEmployees', 0, '"maxEmployees" must be an integer >= 1 (got 0)'],
@@ -302,11 +310,11 @@ describe('parsePolicy refuses malformed documents and names the problem', () => 
 
   test('a default value needs no reference, and the reference is kept when given', () => {
     const doc = validDoc();
-    field(doc, 'reminderIntervalDays').source = 'default';
-    delete field(doc, 'reminderIntervalDays').reference;
+    field(doc, 'reminderDaysBeforeDeadline').source = 'default';
+    delete field(doc, 'reminderDaysBeforeDeadline').reference;
     const given = field(doc, 'maxEmployees').reference;
     const policy = parsePolicy('test.json', doc);
-    expect(policy.sources.reminderIntervalDays).toEqual({ source: 'default' });
+    expect(policy.sources.reminderDaysBeforeDeadline).toEqual({ source: 'default' });
     expect(typeof given).toBe('string');
     expect(policy.sources.maxEmployees.reference).toBe(given);
   });

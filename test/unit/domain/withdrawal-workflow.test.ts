@@ -40,7 +40,7 @@ describe('withdrawal', () => {
       reason: 'withdrawal',
     });
     expect(d.c.certificate?.status).toBe('cancelled');
-    expect(certificateStatus(d.c.certificate!, at('2027-09-02'))).toBe('cancelled');
+    expect(certificateStatus(d.c.certificate!, at('2027-09-02'), d.region)).toBe('cancelled');
     expect(d.c.withdrawal?.fromPhase).toBe('MAINTENANCE');
   });
 

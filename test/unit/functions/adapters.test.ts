@@ -19,6 +19,8 @@ beforeEach(() => {
   Object.assign(process.env, ENV);
   delete process.env.SES_CONFIGURATION_SET;
   delete process.env.STATE_MACHINE_ARN;
+  delete process.env.SENDER_NAME;
+  delete process.env.REPLY_TO_ADDRESS;
 });
 
 describe('env', () => {
@@ -36,6 +38,16 @@ describe('env', () => {
     expect(config.senderAddress).toBe(ENV.SENDER_ADDRESS);
     expect(config.opsEmail).toBe(ENV.OPS_EMAIL);
     expect(config.configurationSet).toBeUndefined();
+    // The sender's display name, and replies to operations unless a reply-to address is set.
+    expect(config.senderName).toBe('SECOR Certification');
+    expect(config.replyToAddress).toBe(ENV.OPS_EMAIL);
+    process.env.SENDER_NAME = 'Acme SECOR desk';
+    process.env.REPLY_TO_ADDRESS = 'help@secor.example';
+    expect(config.senderName).toBe('Acme SECOR desk');
+    expect(config.replyToAddress).toBe('help@secor.example');
+    delete process.env.SENDER_NAME;
+    delete process.env.REPLY_TO_ADDRESS;
+    expect(config.senderName).toBe('SECOR Certification');
     // The links in emails: required, never a placeholder.
     delete process.env.PUBLIC_API_URL;
     expect(() => config.publicApiUrl).toThrow('environment variable PUBLIC_API_URL is not set');
@@ -46,6 +58,7 @@ describe('env', () => {
     process.env.PUBLIC_API_URL = 'https://api.secor.example';
     process.env.STATE_MACHINE_ARN = 'arn:aws:states:ca-central-1:123456789012:stateMachine:lifecycle';
     expect(config.opsEmail).toBeNull();
+    expect(config.replyToAddress).toBeNull();
     expect(config.configurationSet).toBe('secor-events');
     expect(config.publicApiUrl).toBe('https://api.secor.example');
     expect(config.stateMachineArn).toBe('arn:aws:states:ca-central-1:123456789012:stateMachine:lifecycle');
@@ -76,14 +89,15 @@ describe('aws clients', () => {
 });
 
 describe('mailer.sendEmail', () => {
-  test('one SES v2 simple email: sender from the environment, text and HTML in UTF-8, tags', async () => {
+  test('one SES v2 simple email: sender (with its name) from the environment, replies to operations, text and HTML in UTF-8, tags', async () => {
     const id = await sendEmail(CONTACT.email, EMAIL, { companyId: 'co-1', kind: 'welcome' });
 
     expect(id).toBe('message-1');
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
-      FromEmailAddress: ENV.SENDER_ADDRESS,
+      FromEmailAddress: `"SECOR Certification" <${ENV.SENDER_ADDRESS}>`,
       Destination: { ToAddresses: [CONTACT.email] },
+      ReplyToAddresses: [ENV.OPS_EMAIL],
       Content: {
         Simple: {
           Subject: { Data: 'Subject', Charset: 'UTF-8' },
@@ -150,7 +164,7 @@ describe('notify.sendDueNotices', () => {
     expect(world.journal).toEqual([]);
   });
 
-  test('each notice goes to each of its recipients once, claimed per (notice, recipient)', async () => {
+  test('one email a person, with every notice due for them; each (notice, recipient) claimed once', async () => {
     // Registered and designated before any email went out: the welcome (contact) and the enrolment
     // (trainee and contact) are both due.
     const company = Story.registered().designate().company;
@@ -162,23 +176,32 @@ describe('notify.sendDueNotices', () => {
       at('2027-01-11', '10:00:01.000Z'),
     );
 
-    expect(result.sent).toBe(3);
+    expect(result.sent).toBe(2);
     expect(world.emails.map((e) => [e.to, e.tags.kind])).toEqual([
-      [CONTACT.email, 'welcome'],
+      [CONTACT.email, 'digest'], // the welcome and the enrolment
       [TRAINEE.email, 'traineeEnrolment'],
-      [CONTACT.email, 'traineeEnrolment'],
     ]);
-    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.SK)).toEqual([
-      'NOTICE#EVENT|0|contact',
-      'NOTICE#EVENT|1|trainee',
-      'NOTICE#EVENT|1|contact',
+    expect(world.emails[0]?.subject).toBe(`Welcome to SECOR, ${company.legalName} (and 1 more update)`);
+    // Each claim, then the email's sign-in link (stored as its hash).
+    expect(ddb.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.PK).split('#')[0])).toEqual([
+      'COMPANY',
+      'COMPANY',
+      'SIGNIN',
+      'COMPANY',
+      'SIGNIN',
     ]);
+    expect(
+      ddb
+        .commandCalls(PutCommand)
+        .map((c) => c.args[0].input.Item?.SK)
+        .filter((sk) => sk !== 'TOKEN'),
+    ).toEqual(['NOTICE#EVENT|0|contact', 'NOTICE#EVENT|1|contact', 'NOTICE#EVENT|1|trainee']);
     // One write of the record, and each claim marked sent once SES accepted its email.
     const updated = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.SK);
     expect(updated).toEqual([
       'NOTICE#EVENT|0|contact',
-      'NOTICE#EVENT|1|trainee',
       'NOTICE#EVENT|1|contact',
+      'NOTICE#EVENT|1|trainee',
       'PROFILE',
     ]);
     expect(result.stored).toMatchObject({ version: 3, company: { notifiedThrough: company.history.length } });

@@ -3,6 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { run as handler } from '../../../functions/tasks/await-step';
 import { NotFoundError } from '../../../functions/lib/repositories/errors';
+import { escalationAt } from '../../../domain';
 import { at, clockAt, COMPANY_ID, CONTACT, domainPlan, executionOf, Story, TRAINEE } from './companies';
 import { ENV } from './setup-env';
 import { captureLogsOfEachTest } from './logs';
@@ -106,12 +107,14 @@ describe('await-step: completes the task at once when the record no longer waits
   });
 
   test('the deadline has passed: SendTaskSuccess with plan "escalate"', async () => {
-    const { execution } = awaitingDesignation();
+    const { company, execution } = awaitingDesignation();
+    // The workflow escalates at the company's business-hours minute the day after the due date (2027-07-10).
+    const deadline = company.nextDeadline;
+    if (!deadline) throw new Error('no open deadline');
+    const now = new Date(Date.parse(escalationAt(company, deadline)) + 1_000).toISOString();
+    expect(now.slice(0, 10)).toBe('2027-07-11');
 
-    await handler(
-      { companyId: COMPANY_ID, execution, iteration: 3, taskToken: TOKEN },
-      clockAt(at('2027-07-11', '00:00:01.000Z')),
-    );
+    await handler({ companyId: COMPANY_ID, execution, iteration: 3, taskToken: TOKEN }, clockAt(now));
 
     expect(world.taskSuccesses).toEqual([{ taskToken: TOKEN, output: { action: 'escalate' } }]);
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);

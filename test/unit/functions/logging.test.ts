@@ -1,6 +1,7 @@
 /**
- * The handlers log ids and outcomes, never a task token or an email address (functions/lib/logger.ts). Checked
- * on what the Powertools logger actually prints, and on the arguments handed to the logger instance.
+ * The handlers log ids and outcomes, never a task token, an email's sign-in token or an email address
+ * (functions/lib/logger.ts). Checked on what the Powertools logger actually prints, and on the arguments handed
+ * to the logger instance.
  */
 import { World, sealedForm, sesThrottled } from './world';
 import { run as progress } from '../../../functions/tasks/progress';
@@ -37,10 +38,14 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
+/** The one-time sign-in tokens of the emails sent so far (each email's link carries one). */
+const signInTokens = () =>
+  world.emails.flatMap((e) => [...e.text.matchAll(/#sign-in=([A-Za-z0-9_-]+)/g)].map((m) => m[1] ?? ''));
+
 function expectNoSecrets(): void {
   const printed = capture.text;
   const handed = JSON.stringify(loggerCalls);
-  for (const secret of SECRETS) {
+  for (const secret of [...SECRETS, ...signInTokens()]) {
     expect(printed).not.toContain(secret);
     expect(handed).not.toContain(secret);
   }
@@ -63,6 +68,7 @@ describe('handlers log ids and outcomes, never tokens or email addresses', () =>
     );
 
     expect(world.emails.map((e) => e.to)).toEqual([TRAINEE.email, CONTACT.email]);
+    expect(signInTokens()).toHaveLength(2);
     expect(capture.records).toEqual([
       expect.objectContaining({
         level: 'INFO',
@@ -139,7 +145,18 @@ describe('handlers log ids and outcomes, never tokens or email addresses', () =>
     const company = training();
     const execution = executionOf(company);
     world.fail('SendEmail', sesThrottled);
-    await expect(progress({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-11')))).rejects.toThrow();
+    // The refused email is delayed (the task goes on), with a warning naming the company and the error.
+    await expect(
+      progress({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-11'))),
+    ).resolves.toMatchObject({ action: 'await' });
+    expect(capture.records).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'emails delayed: the mail service refused one',
+        companyId: COMPANY_ID,
+        error: 'TooManyRequestsException',
+      }),
+    );
 
     await expect(
       awaitStep({ companyId: 'co-404', execution, taskToken: TOKEN }, clockAt(at('2027-01-11'))),

@@ -1,10 +1,10 @@
 import { World, ddb, ses, sesThrottled } from './world';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { run as handler } from '../../../functions/tasks/progress';
 import { NotFoundError } from '../../../functions/lib/repositories/errors';
 import { NOTICE_LEASE_MS } from '../../../functions/lib/notify';
-import type { Company } from '../../../domain';
+import { escalationAt, formatLongDate, wakeAtOn, type Company } from '../../../domain';
 import {
   at,
   clockAt,
@@ -21,6 +21,10 @@ import { captureLogsOfEachTest } from './logs';
 
 const PROFILE = 'COMPANY#co-1|PROFILE';
 const CLAIM_TTL_SECONDS = 400 * 86_400;
+/** An email's sign-in link, stored (as its hash) just before the email is sent. */
+const SIGN_IN = expect.stringMatching(/^Put SIGNIN#[0-9a-f]{64}\|TOKEN$/) as unknown as string;
+/** The company's business-hours minute on a local date (co-1 in Alberta). */
+const wakeOn = (day: string) => wakeAtOn({ companyId: COMPANY_ID, region: 'AB' }, day);
 
 let world: World;
 captureLogsOfEachTest(() => [CONTACT.email, TRAINEE.email, ENV.OPS_EMAIL]);
@@ -43,6 +47,7 @@ describe('progress: sends the emails the record calls for, records them, returns
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
+      SIGN_IN,
       `SendEmail ${CONTACT.email}`,
       'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
       `Get ${PROFILE}`,
@@ -64,11 +69,15 @@ describe('progress: sends the emails the record calls for, records them, returns
     expect(world.emails).toHaveLength(1);
     expect(world.emails[0]).toMatchObject({
       to: CONTACT.email,
-      from: ENV.SENDER_ADDRESS,
+      from: `"SECOR Certification" <${ENV.SENDER_ADDRESS}>`,
       subject: `Welcome to SECOR, ${LEGAL_NAME}`,
       tags: { companyId: COMPANY_ID, kind: 'welcome', recipient: 'contact' },
     });
-    expect(world.emails[0]?.text).toContain('by 2027-07-10');
+    // The trainee's due date, as a local date in the company's province.
+    expect(world.emails[0]?.text).toContain(
+      `${formatLongDate('2027-07-10')} (by the end of that day, Alberta time)`,
+    );
+    expect(world.emails[0]?.text).toContain(`${ENV.PUBLIC_API_URL}/#sign-in=`);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: ENV.TABLE_NAME,
       Key: { PK: 'COMPANY#co-1', SK: 'PROFILE' },
@@ -110,20 +119,26 @@ describe('progress: sends the emails the record calls for, records them, returns
   test('a due reminder is sent to the contact and recorded in remindersSent', async () => {
     const company = Story.registered().notified(at('2027-01-10', '10:00:03.000Z')).company;
     world.putCompany(company, 2);
-    const now = at('2027-01-24', '00:00:05.000Z'); // 14 days after the step opened
+    // 60 days before the due date, at the company's business-hours minute (a few seconds late)
+    const now = new Date(Date.parse(wakeOn('2027-05-11')) + 5_000).toISOString();
     const execution = executionOf(company);
+
+    // A day earlier (61 days before the due date), nothing is due.
+    await handler({ companyId: COMPANY_ID, execution, iteration: 1 }, clockAt(wakeOn('2027-05-10')));
+    expect(world.emails).toHaveLength(0);
 
     const plan = await handler({ companyId: COMPANY_ID, execution, iteration: 1 }, clockAt(now));
 
-    const key = 'DESIGNATE_TRAINEE|2027-07-10|2027-01-24';
+    const key = 'DESIGNATE_TRAINEE|2027-07-10|2027-05-11';
     expect(world.has('COMPANY#co-1', `NOTICE#${key}|contact`)).toBe(true);
     expect(world.emails).toHaveLength(1);
     expect(world.emails[0]).toMatchObject({
       to: CONTACT.email,
       tags: { kind: 'reminder', recipient: 'contact' },
     });
-    expect(world.emails[0]?.subject).toBe(
-      `Reminder for ${LEGAL_NAME}: designate the employee who takes the SECOR course — due 2027-07-10 (167 days left)`,
+    expect(world.emails[0]?.subject).toMatch(/^Reminder: naming your SECOR trainee due in 60 days \(.+\)$/);
+    expect(world.emails[0]?.text).toContain(
+      `Naming your SECOR trainee is due ${formatLongDate('2027-07-10')} (by the end of that day, Alberta time), in 60 days.`,
     );
     const stored = world.stored(COMPANY_ID);
     expect(stored.version).toBe(3);
@@ -134,11 +149,18 @@ describe('progress: sends the emails the record calls for, records them, returns
   });
 
   test('after a lapse, the contact and operations are told and the phase ends', async () => {
+    // The workflow escalates at the company's minute the day after the due date (2027-07-10).
+    const escalation = escalationAt(Story.registered().company, {
+      step: 'DESIGNATE_TRAINEE',
+      opensOn: '2027-01-10',
+      dueOn: '2027-07-10',
+    });
+    expect(escalation).toBe(wakeOn('2027-07-11'));
     const lapsed = Story.registered()
       .notified(at('2027-01-10', '10:00:03.000Z'))
-      .do({ type: 'deadlinePassed' }, at('2027-07-11', '00:00:01.000Z'), 'system').company;
+      .do({ type: 'deadlinePassed' }, escalation, 'system').company;
     world.putCompany(lapsed, 3);
-    const now = at('2027-07-11', '00:00:04.000Z');
+    const now = new Date(Date.parse(escalation) + 3_000).toISOString();
     const execution = executionOf(lapsed, at('2027-01-10', '10:00:01.000Z'));
 
     const plan = await handler({ companyId: COMPANY_ID, execution, iteration: 9 }, clockAt(now));
@@ -199,6 +221,7 @@ describe('progress under conditional-write conflicts', () => {
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
+      SIGN_IN,
       `SendEmail ${CONTACT.email}`,
       'Update COMPANY#co-1|NOTICE#EVENT|0|contact',
       `Get ${PROFILE}`,
@@ -225,40 +248,55 @@ describe('progress under conditional-write conflicts', () => {
 });
 
 describe('progress when SES throttles', () => {
-  test('the claim is released and the error propagates, so the Step Functions retry sends the email', async () => {
+  test('the claim is released, the delay recorded and the plan waits until the retry, which sends the email', async () => {
     const registered = Story.registered().company;
     world.putCompany(registered);
     const execution = executionOf(registered);
     world.fail('SendEmail', sesThrottled);
+    const now = at('2027-01-10', '10:00:02.000Z');
 
-    const attempt = handler({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-10', '10:00:02.000Z')));
+    const plan = await handler({ companyId: COMPANY_ID, execution }, clockAt(now));
 
-    await expect(attempt).rejects.toBeInstanceOf(TooManyRequestsException);
-    await expect(attempt).rejects.toMatchObject({ name: 'TooManyRequestsException' });
     expect(world.journal).toEqual([
       `Get ${PROFILE}`,
       'Put COMPANY#co-1|EXECUTION#co-1-c1-REGISTRATION', // the execution's start, on the company
       'Put COMPANY#co-1|NOTICE#EVENT|0|contact',
+      SIGN_IN,
       `SendEmail ${CONTACT.email}`,
       'Delete COMPANY#co-1|NOTICE#EVENT|0|contact',
+      `Get ${PROFILE}`,
+      `Update ${PROFILE}`, // the mail delay, nothing else
     ]);
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
       TableName: ENV.TABLE_NAME,
       Key: { PK: 'COMPANY#co-1', SK: 'NOTICE#EVENT|0|contact' },
     });
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     expect(world.has('COMPANY#co-1', 'NOTICE#EVENT|0|contact')).toBe(false);
-    expect(world.stored(COMPANY_ID).version).toBe(1);
-    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBeUndefined();
+    const delayed = world.stored(COMPANY_ID);
+    expect(delayed.version).toBe(2);
+    expect(delayed.record.notifiedThrough).toBeUndefined();
+    const retryAt = delayed.record.mailDelay?.retryAt ?? '';
+    expect(delayed.record.mailDelay).toMatchObject({
+      since: now,
+      attempts: 1,
+      error: 'TooManyRequestsException',
+    });
+    // The workflow waits on the step, and wakes for the retry.
+    expect(plan).toEqual(domainPlan(delayed.record, now, execution));
+    expect(plan).toMatchObject({ action: 'await', step: 'DESIGNATE_TRAINEE', wakeAt: retryAt });
 
-    // the retry
-    const plan = await handler(
-      { companyId: COMPANY_ID, execution },
+    // An early wake (a signal) sends nothing yet.
+    await handler(
+      { companyId: COMPANY_ID, execution, iteration: 1 },
       clockAt(at('2027-01-10', '10:00:07.000Z')),
     );
+    expect(world.emails).toEqual([]);
+
+    // the retry
+    const retried = await handler({ companyId: COMPANY_ID, execution, iteration: 1 }, clockAt(retryAt));
     expect(world.emails.map((e) => e.to)).toEqual([CONTACT.email]);
-    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBe(1);
-    expect(plan.action).toBe('await');
+    expect(world.stored(COMPANY_ID).record).toMatchObject({ notifiedThrough: 2, mailDelay: null });
+    expect(retried.action).toBe('await');
   });
 
   test('throttled on the second recipient: only that claim is released; the retry sends only to it', async () => {
@@ -269,13 +307,15 @@ describe('progress when SES throttles', () => {
 
     await expect(
       handler({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-11', '10:00:05.000Z'))),
-    ).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+    ).resolves.toMatchObject({ action: 'await' });
 
     expect(world.has('COMPANY#co-1', 'NOTICE#EVENT|1|trainee')).toBe(true);
     expect(world.has('COMPANY#co-1', 'NOTICE#EVENT|1|contact')).toBe(false);
-    expect(world.stored(COMPANY_ID).version).toBe(3);
+    const delayed = world.stored(COMPANY_ID);
+    expect(delayed.version).toBe(4); // the delay only: the notices are not recorded yet
+    expect(delayed.record.notifiedThrough).toBe(1);
 
-    await handler({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-11', '10:00:10.000Z')));
+    await handler({ companyId: COMPANY_ID, execution }, clockAt(delayed.record.mailDelay?.retryAt ?? ''));
 
     // attempted: trainee (sent), contact (throttled), contact (sent): each person got the enrolment email once
     expect(world.ops('SendEmail')).toEqual([
@@ -287,7 +327,18 @@ describe('progress when SES throttles', () => {
       [TRAINEE.email, 'traineeEnrolment'],
       [CONTACT.email, 'traineeEnrolment'],
     ]);
-    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBe(training.history.length);
+    const record = world.stored(COMPANY_ID).record;
+    expect(record.mailDelay).toBeNull();
+    // The trainee was emailed today (before the refusal): held until tomorrow, so its watermark waits; the
+    // contact's moved on. Tomorrow's wake finds the trainee's claim sent and records it without a second email.
+    expect(record.lastEmailedOn).toEqual({ trainee: '2027-01-11', contact: '2027-01-11' });
+    expect(record.notifiedThrough).toBe(1);
+    expect(record.notifiedThroughBy?.contact).toBe(training.history.length + 1); // and the EMAIL_DELAYED event
+    await handler({ companyId: COMPANY_ID, execution }, clockAt(at('2027-01-12', '23:00:00.000Z')));
+    expect(world.emails).toHaveLength(2);
+    expect(world.stored(COMPANY_ID).record.notifiedThrough).toBeGreaterThanOrEqual(
+      training.history.length + 1,
+    );
   });
 });
 

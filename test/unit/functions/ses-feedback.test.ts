@@ -3,7 +3,8 @@
  * the configuration set, against the in-memory table behind aws-sdk-client-mock; and the lifecycle metrics the
  * task handlers publish (functions/lib/metrics.ts) as Embedded Metric Format lines.
  */
-import { World, ddb, ses } from './world';
+import { World, ddb, ses, sesThrottled } from './world';
+import { wakeAtOn } from '../../../domain';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
@@ -321,12 +322,13 @@ describe('lifecycle metrics (EMF) published by the task handlers', () => {
     const company = Story.registered().notified(at('2027-01-10', '10:00:03.000Z')).company;
     world.putCompany(company, 2);
 
+    // The first reminder (60 days before the 2027-07-10 due date), at the company's business-hours minute.
     await progress(
       { companyId: COMPANY_ID, execution: executionOf(company), iteration: 1 },
-      clockAt(at('2027-01-24', '00:00:05.000Z')),
+      clockAt(wakeAtOn(company, '2027-05-11')),
     );
 
-    expect(world.emails).toHaveLength(1);
+    expect(world.emails.map((e) => e.tags.kind)).toEqual(['reminder']);
     const records = emf();
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ service: 'secor-lifecycle', RemindersSent: 1 });
@@ -334,6 +336,37 @@ describe('lifecycle metrics (EMF) published by the task handlers', () => {
       Namespace: 'SecorLifecycle',
       Dimensions: [['service']],
     });
+  });
+
+  test('in Lambda: emails the mail service refuses are measured (EmailDelaySeconds) until they go', async () => {
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'SecorLifecycle-ProgressTask';
+    const company = Story.registered().company;
+    world.putCompany(company);
+    world.fail('SendEmail', sesThrottled);
+    const now = at('2027-01-10', '10:00:02.000Z');
+
+    await progress({ companyId: COMPANY_ID, execution: executionOf(company) }, clockAt(now));
+
+    const delayMetric = (r: EmfRecord) => r.EmailDelaySeconds;
+    expect(emf().map(delayMetric)).toEqual([0]);
+    expect(emf()[0]?._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'SecorLifecycle',
+      Dimensions: [['service']],
+      Metrics: [{ Name: 'EmailDelaySeconds', Unit: 'Seconds' }],
+    });
+
+    // The retry sends the welcome: the delay it waited is published once more.
+    const retryAt = world.stored(COMPANY_ID).record.mailDelay?.retryAt ?? '';
+    await progress(
+      { companyId: COMPANY_ID, execution: executionOf(company), iteration: 1 },
+      clockAt(retryAt),
+    );
+    expect(world.emails.map((e) => e.tags.kind)).toEqual(['welcome']);
+    const published = emf().filter((r) => 'EmailDelaySeconds' in r);
+    expect(published.map(delayMetric)).toEqual([
+      0,
+      Math.round((Date.parse(retryAt) - Date.parse(now)) / 1000),
+    ]);
   });
 
   test('outside Lambda (local runtime, tests): nothing printed but the log record, and no empty-metrics warning', async () => {

@@ -3,7 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { run as handler, type TransitionEvent } from '../../../functions/tasks/transition';
 import { ConflictError, NotFoundError } from '../../../functions/lib/repositories/errors';
-import type { Company } from '../../../domain';
+import { deadlineEndsAt, escalationAt, zoneOf, type Company } from '../../../domain';
 import {
   at,
   clockAt,
@@ -45,13 +45,28 @@ const event = (
   ...extra,
 });
 
+/**
+ * When the workflow escalates the company's deadline: its business-hours minute the day after the due date (the
+ * deadline itself ended at the end of the due day, Alberta time).
+ */
+const escalation = (company: Company): string => {
+  if (!company.nextDeadline) throw new Error('no open deadline');
+  return escalationAt(company, company.nextDeadline);
+};
+/** The instant the company's deadline ended: the end of its due day in Alberta. */
+const dueDayEnds = (company: Company): string => {
+  if (!company.nextDeadline) throw new Error('no open deadline');
+  return deadlineEndsAt(company.nextDeadline, zoneOf(company));
+};
+const later = (t: string, ms: number) => new Date(Date.parse(t) + ms).toISOString();
+
 const updateValues = () =>
   ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
 
 describe('transition escalate: a missed deadline', () => {
   test('after DESIGNATE_TRAINEE is due the company becomes LAPSED; the plan sends the lapse notices', async () => {
     const company = registered();
-    const now = at('2027-07-11', '00:00:02.000Z');
+    const now = later(escalation(company), 2_000);
 
     const plan = await handler(event(company, 'escalate', { iteration: 12 }), clockAt(now));
 
@@ -79,7 +94,7 @@ describe('transition escalate: a missed deadline', () => {
   test('a missed maintenance audit cancels the certificate', async () => {
     const maintenance = Story.certified().notified(at('2027-06-02', '10:00:01.000Z')).company;
     world.putCompany(maintenance, 5);
-    const now = at('2028-06-02', '00:00:01.000Z'); // year-2 audit was due on the first anniversary
+    const now = escalation(maintenance); // the year-2 audit was due on the first anniversary, 2028-06-01
 
     await handler(event(maintenance, 'escalate'), clockAt(now));
 
@@ -91,7 +106,9 @@ describe('transition escalate: a missed deadline', () => {
 
   test('escalating before the deadline has passed changes nothing (the domain refuses TOO_EARLY)', async () => {
     const company = registered();
-    const now = at('2027-07-10', '23:59:59.000Z');
+    // The last second of the due day in Alberta (already 2027-07-11 in UTC).
+    const now = later(dueDayEnds(company), -1_000);
+    expect(now.slice(0, 10)).toBe('2027-07-11');
 
     const plan = await handler(event(company, 'escalate'), clockAt(now));
 
@@ -165,20 +182,24 @@ describe('transition recordFailure', () => {
     expect(plan).toEqual({ action: 'end', phase: 'FAILED' });
   });
 
-  test('SES throttles the ops email: the claim is released and the error propagates; the FAILED record stays', async () => {
+  test('SES throttles the ops email: the claim is released and the error goes to the state’s Retry (the execution ends after it); the FAILED record stays, the retry sends', async () => {
     const company = registered();
     world.fail('SendEmail', sesThrottled);
+    const now = at('2027-01-12');
 
-    await expect(handler(event(company, 'recordFailure'), clockAt(at('2027-01-12')))).rejects.toMatchObject({
-      name: 'TooManyRequestsException',
-    });
+    await expect(handler(event(company, 'recordFailure'), clockAt(now))).rejects.toThrow(
+      'Maximum sending rate exceeded',
+    );
 
     expect(world.ops('Delete')).toEqual(['Delete COMPANY#co-1|NOTICE#EVENT|1|ops']);
     expect(world.has('COMPANY#co-1', 'NOTICE#EVENT|1|ops')).toBe(false);
-    expect(world.stored(COMPANY_ID).record).toMatchObject({ phase: 'FAILED', notifiedThrough: 1 });
+    const failed = world.stored(COMPANY_ID).record;
+    expect(failed).toMatchObject({ phase: 'FAILED', notifiedThrough: 1 });
+    // No delay is left on a record no execution will wake for.
+    expect(failed.mailDelay ?? null).toBeNull();
 
     // the retry: already FAILED (no second failure event); the email goes out
-    await handler(event(company, 'recordFailure'), clockAt(at('2027-01-12', '10:00:10.000Z')));
+    await handler(event(company, 'recordFailure'), clockAt(now));
     const stored = world.stored(COMPANY_ID).record;
     expect(stored.history.filter((e) => e.type === 'WORKFLOW_FAILED')).toHaveLength(1);
     expect(world.emails.map((e) => e.to)).toEqual([ENV.OPS_EMAIL]);
@@ -236,7 +257,7 @@ describe('transition is idempotent: only the execution that carries the phase ch
       const before = registered();
       const training = Story.from(before).designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
       world.putCompany(training, 4);
-      const now = at('2027-07-11', '00:00:02.000Z');
+      const now = later(escalation(training), 2_000); // nothing is due for the company then
       const stale = executionOf(before);
 
       const plan = await handler(
@@ -256,11 +277,11 @@ describe('transition is idempotent: only the execution that carries the phase ch
 
   test('escalate retried after it lapsed the company: nothing changes the second time', async () => {
     const company = registered();
-    const now = at('2027-07-11', '00:00:02.000Z');
+    const now = later(escalation(company), 2_000);
     const first = await handler(event(company, 'escalate'), clockAt(now));
     const afterFirst = world.stored(COMPANY_ID);
 
-    const second = await handler(event(company, 'escalate'), clockAt(at('2027-07-11', '00:00:09.000Z')));
+    const second = await handler(event(company, 'escalate'), clockAt(later(now, 7_000)));
 
     expect(world.ops('Update')).toHaveLength(1);
     expect(world.stored(COMPANY_ID)).toEqual(afterFirst);
@@ -273,7 +294,7 @@ describe('transition under conditional-write conflicts', () => {
     // In TRAINING, past the exam deadline; the company replaces its trainee just before the escalation writes.
     const training = Story.registered().designate().notified(at('2027-01-11', '10:00:01.000Z')).company;
     world.putCompany(training, 3);
-    const now = at('2027-07-11', '00:00:02.000Z');
+    const now = later(escalation(training), 2_000);
     const replacement = { name: 'Robin Replacement', email: 'robin@acme.example' };
     world.before('Update', () =>
       world.writeConcurrently(COMPANY_ID, { type: 'designateTrainee', trainee: replacement }, now),
@@ -300,10 +321,11 @@ describe('transition under conditional-write conflicts', () => {
 
   test('the concurrent change moved the company on: the retry finds nothing left to do', async () => {
     const company = registered();
-    const now = at('2027-07-11', '00:00:01.000Z');
-    // The designation arrives (late, but the API accepts it) between our load and our update.
+    const now = later(escalation(company), 1_000);
+    // The designation, made on the due day (in time), is written between our load and our update.
+    const inTime = later(dueDayEnds(company), -1_000);
     world.before('Update', () =>
-      world.writeConcurrently(COMPANY_ID, { type: 'designateTrainee', trainee: TRAINEE }, now),
+      world.writeConcurrently(COMPANY_ID, { type: 'designateTrainee', trainee: TRAINEE }, inTime),
     );
 
     const plan = await handler(event(company, 'escalate'), clockAt(now));
@@ -318,7 +340,7 @@ describe('transition under conditional-write conflicts', () => {
 
   test('conflicts on every attempt: ConflictError after 5 tries (a transient error the state machine retries)', async () => {
     const company = registered();
-    const now = at('2027-07-11', '00:00:02.000Z');
+    const now = later(escalation(company), 2_000);
     world.before(
       'Update',
       () =>

@@ -166,6 +166,25 @@ export function parsePolicy(file: string, raw: unknown): RegionPolicy {
   };
 }
 
+const normalName = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The element id a key names in this policy: its id, or its published name (any letter case and spacing).
+ * Null when the policy has no such element.
+ */
+export function resolveElement(policy: RegionPolicy, key: string): string | null {
+  const k = normalName(key);
+  const found = policy.programElements.find(
+    (e) => e.id === key || normalName(e.id) === k || normalName(e.name) === k,
+  );
+  return found ? found.id : null;
+}
+
+/** "management-leadership (Management leadership and commitment), …": the elements as people can name them. */
+export function describeElements(policy: RegionPolicy): string {
+  return policy.programElements.map((e) => `${e.id} (${e.name})`).join(', ');
+}
+
 /** Canadian provinces and territories. Those without a policy file use the default (seed) policy. */
 export const REGIONS = [
   'AB',

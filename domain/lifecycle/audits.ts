@@ -3,11 +3,41 @@ import { evaluateAudit } from '../audit';
 import { formatCertificateNumber } from '../certificates';
 import { addMonths, addYears } from '../dates';
 import { DomainError } from '../errors';
+import { describeElements, resolveElement } from '../policy';
 import { maintenanceDeadline, recertificationDeadline } from '../schedule';
 import type { Audit, Certificate, Command, Decision } from '../types';
 import { type Change, lapsedAt, wrongPhase } from './change';
 
 type AuditCommand = Extract<Command, { type: 'recordAudit' }>;
+
+/**
+ * The scores by element id: every element of the company's policy scored once, named by its id or its published
+ * name (any letter case). Anything else is VALIDATION_FAILED naming each element missing, unknown or repeated.
+ */
+function scoresByElement(ch: Change, scores: Record<string, number>): Record<string, number> {
+  const p = ch.policy;
+  const out: Record<string, number> = {};
+  const details: { path: string; message: string }[] = [];
+  for (const [key, score] of Object.entries(scores)) {
+    const id = resolveElement(p, key);
+    if (!id)
+      details.push({ path: `body:elementScores/${key}`, message: `not an element of the ${p.name} policy` });
+    else if (Object.hasOwn(out, id))
+      details.push({ path: `body:elementScores/${key}`, message: `element ${id} is scored twice` });
+    else out[id] = score;
+  }
+  for (const e of p.programElements)
+    if (!Object.hasOwn(out, e.id))
+      details.push({ path: `body:elementScores/${e.id}`, message: `missing: "${e.name}" must be scored` });
+  if (details.length > 0) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `an audit scores every element of the ${p.name} policy, once each (by id or published name): ${describeElements(p)}`,
+      details,
+    );
+  }
+  return out;
+}
 
 export function recordAudit(ch: Change, command: AuditCommand): Decision {
   const c = ch.company;
@@ -20,28 +50,22 @@ export function recordAudit(ch: Change, command: AuditCommand): Decision {
       `overallScore is a percentage from 0 to 100, got ${command.overallScore}`,
     );
   }
-  const known = new Set(ch.policy.programElements.map((e) => e.id));
-  const unknown = Object.keys(command.elementScores).filter((e) => !known.has(e));
-  if (unknown.length > 0) {
-    throw new DomainError(
-      'NOT_ELIGIBLE',
-      `unknown element(s) ${unknown.join(', ')} in elementScores; the elements for ${c.region} are: ${[...known].join(', ')}`,
-    );
-  }
-  const invalid = Object.entries(command.elementScores).filter(([, s]) => !(s >= 0 && s <= 100));
+  const elementScores = scoresByElement(ch, command.elementScores);
+  const invalid = Object.entries(elementScores).filter(([, s]) => !(s >= 0 && s <= 100));
   if (invalid.length > 0) {
     throw new DomainError(
       'NOT_ELIGIBLE',
       `element scores are percentages from 0 to 100, got ${invalid.map(([e, s]) => `${e}: ${s}`).join(', ')}`,
     );
   }
+  const resolved = { ...command, elementScores };
   switch (command.auditType) {
     case 'certification':
-      return certificationAudit(ch, command);
+      return certificationAudit(ch, resolved);
     case 'maintenance':
-      return maintenanceAudit(ch, command);
+      return maintenanceAudit(ch, resolved);
     case 'recertification':
-      return recertificationAudit(ch, command);
+      return recertificationAudit(ch, resolved);
   }
 }
 

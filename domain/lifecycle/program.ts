@@ -1,6 +1,7 @@
 /** The health & safety program: submitted in IMPLEMENTATION (or on re-entry), updated before the audit. */
 import { addMonths } from '../dates';
 import { DomainError } from '../errors';
+import { describeElements, resolveElement } from '../policy';
 import { certificationAuditDeadline } from '../schedule';
 import type { Command, Decision } from '../types';
 import { type Change, lapsedAt, wrongPhase } from './change';
@@ -17,14 +18,23 @@ export function submitProgram(ch: Change, command: Extract<Command, { type: 'sub
     );
   }
   const known = new Set(p.programElements.map((e) => e.id));
-  const unknown = command.elements.filter((e) => !known.has(e));
+  const resolved = command.elements.map((e) => resolveElement(p, e));
+  const unknown = command.elements.filter((_, i) => resolved[i] === null);
   if (unknown.length > 0) {
     throw new DomainError(
-      'NOT_ELIGIBLE',
-      `unknown program element(s) ${unknown.join(', ')}; the elements for ${c.region} are: ${[...known].join(', ')}`,
+      'VALIDATION_FAILED',
+      `unknown program element(s) ${unknown.join(', ')}; the elements for ${c.region} are (by id or published name): ${describeElements(p)}`,
+      command.elements
+        .map((e, i) => ({ e, i }))
+        .filter(({ i }) => resolved[i] === null)
+        .map(({ e, i }) => ({
+          path: `body:elements/${i}`,
+          message: `"${e}" is not an element of the ${p.name} policy`,
+        })),
     );
   }
-  const missing = [...known].filter((e) => !command.elements.includes(e));
+  const elements = [...new Set(resolved as string[])];
+  const missing = [...known].filter((e) => !elements.includes(e));
   if (missing.length > 0) {
     throw new DomainError(
       'NOT_ELIGIBLE',
@@ -39,7 +49,7 @@ export function submitProgram(ch: Change, command: Extract<Command, { type: 'sub
   c.program = {
     manualTitle: command.manualTitle,
     manualVersion: command.manualVersion,
-    elements: [...new Set(command.elements)],
+    elements,
     implementedSince: command.implementedSince,
     submittedOn,
     earliestAuditOn,

@@ -230,7 +230,10 @@ const errorHandler: MiddlewareObj<ApiEvent, ApiResult> = {
     let response: ApiResult;
     if (e instanceof HttpError) response = json(e.statusCode, errorBody(e.code, e.message, e.details));
     else if (isDomainError(e))
-      response = json(e.code === 'CONFLICT' ? 409 : 422, errorBody(e.code, e.message));
+      response = json(
+        e.code === 'CONFLICT' ? 409 : e.code === 'VALIDATION_FAILED' ? 400 : 422,
+        errorBody(e.code, e.message, e.details),
+      );
     else if (e instanceof ConflictError) response = json(409, errorBody('CONFLICT', e.message));
     else if (e instanceof NotFoundError) response = json(404, errorBody('NOT_FOUND', e.message));
     else if (e?.name === 'IdempotencyValidationError') {

@@ -475,7 +475,7 @@ describe('business rules: 422 and 409 with the contract error body', () => {
     expect((await attempt('2026-03-02T09:00:00+01:00')).status).toBe(201);
   });
 
-  test('program: NOT_ELIGIBLE without every element or with an unknown one; TOO_EARLY in the future', async () => {
+  test('program: NOT_ELIGIBLE without every element, 400 naming an unknown one; TOO_EARLY in the future', async () => {
     const c = await signUp(api);
     await passTraining(api, c, assessorKey);
     const submit = (body: object) =>
@@ -483,7 +483,11 @@ describe('business rules: 422 and 409 with the contract error body', () => {
     const missing = await submit({ ...programBody(), elements: AB_ELEMENTS.slice(0, 7) });
     expect(expectError(missing, 422, 'NOT_ELIGIBLE').message).toContain('program-administration');
     const unknown = await submit({ ...programBody(), elements: [...AB_ELEMENTS, 'fire-drills'] });
-    expect(expectError(unknown, 422, 'NOT_ELIGIBLE').message).toContain('fire-drills');
+    const error = expectError(unknown, 400, 'VALIDATION_FAILED');
+    expect(error.message).toContain('fire-drills');
+    expect(error.details).toEqual([
+      { path: 'body:elements/8', message: '"fire-drills" is not an element of the Alberta policy' },
+    ]);
     expectError(await submit(programBody('2026-03-03')), 422, 'TOO_EARLY');
     expect((await submit(programBody())).status).toBe(201);
   });
@@ -535,7 +539,18 @@ describe('business rules: 422 and 409 with the contract error body', () => {
       key: assessorKey,
       body: { ...auditBody('certification'), elementScores: { ...scores(90), 'fire-drills': 90 } },
     });
-    expectError(unknownElement, 422, 'NOT_ELIGIBLE');
+    const error = expectError(unknownElement, 400, 'VALIDATION_FAILED');
+    expect(error.details).toEqual([
+      { path: 'body:elementScores/fire-drills', message: 'not an element of the Alberta policy' },
+    ]);
+    // "elementScores": {} is not a failed audit: 400 naming every element, nothing recorded, no email.
+    const audits = (await getStatus(api, c.companyId)).audits as unknown[];
+    const empty = await api.call('POST', `/companies/${c.companyId}/audits`, {
+      key: assessorKey,
+      body: { ...auditBody('certification'), elementScores: {} },
+    });
+    expect(expectError(empty, 400, 'VALIDATION_FAILED').details).toHaveLength(AB_ELEMENTS.length);
+    expect((await getStatus(api, c.companyId)).audits).toHaveLength(audits.length);
     const pass = await api.call('POST', `/companies/${c.companyId}/audits`, {
       key: assessorKey,
       body: auditBody('certification'),

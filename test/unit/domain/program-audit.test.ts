@@ -1,3 +1,4 @@
+import { policies } from '../../../domain';
 import { addMonths, decide } from '../../../domain';
 import { at, DAYS, Driver, elementIds, expectRefused, scoresOf } from './helpers';
 
@@ -65,7 +66,7 @@ describe('submitting the safety program', () => {
     expect(d.c.program?.elements).toEqual(elementIds('AB'));
   });
 
-  test('a manual missing an element, or naming an unknown one, is NOT_ELIGIBLE', () => {
+  test('a manual missing an element is NOT_ELIGIBLE; naming an unknown one is VALIDATION_FAILED, naming it', () => {
     const d = new Driver('AB').toImplementation();
     const missing = elementIds('AB').filter((e) => e !== 'emergency-response');
     expectRefused(
@@ -76,9 +77,18 @@ describe('submitting the safety program', () => {
     expectRefused(
       () =>
         d.do(d.submitCommand(DAYS.implementedSince, [...elementIds('AB'), 'fire-drills']), DAYS.submitted),
-      'NOT_ELIGIBLE',
+      'VALIDATION_FAILED',
       /unknown program element\(s\) fire-drills/,
     );
+  });
+
+  test('program elements may be named by their published names, in any letter case', () => {
+    const d = new Driver('AB').toImplementation();
+    const names = policies
+      .forRegion('AB')
+      .programElements.map((e, i) => (i % 2 ? e.name.toUpperCase() : e.name));
+    d.do(d.submitCommand(DAYS.implementedSince, names), DAYS.submitted);
+    expect(d.c.program?.elements).toEqual(elementIds('AB'));
   });
 
   test('a program implemented since a future date is TOO_EARLY', () => {
@@ -267,16 +277,48 @@ describe('the certification audit', () => {
     );
   });
 
-  test('an element the region does not have is NOT_ELIGIBLE', () => {
+  test('an audit scores every element once: unknown, missing and repeated elements are VALIDATION_FAILED, each named', () => {
     const d = new Driver('AB').toCertificationAudit();
-    expectRefused(
+    const unknown = expectRefused(
       () =>
         d.audit('certification', 90, '2027-06-01', '2027-06-01', {
           elementScores: scoresOf('AB', 90, { 'fire-drills': 90 }),
         }),
-      'NOT_ELIGIBLE',
-      /unknown element\(s\) fire-drills/,
+      'VALIDATION_FAILED',
+      /scores every element of the Alberta policy/,
     );
+    expect(unknown.details).toEqual([
+      { path: 'body:elementScores/fire-drills', message: 'not an element of the Alberta policy' },
+    ]);
+    // Nothing scored: every element is named as missing; no audit is recorded (it is not a failed audit).
+    const empty = expectRefused(
+      () => d.audit('certification', 90, '2027-06-01', '2027-06-01', { elementScores: {} }),
+      'VALIDATION_FAILED',
+    );
+    expect(empty.details?.map((x) => x.path)).toEqual(
+      elementIds('AB').map((id) => `body:elementScores/${id}`),
+    );
+    expect(d.c.audits).toEqual([]);
+    const { inspections: _dropped, ...seven } = scoresOf('AB', 90);
+    const repeated = expectRefused(
+      () =>
+        d.audit('certification', 90, '2027-06-01', '2027-06-01', {
+          elementScores: { ...seven, inspections: 90, INSPECTIONS: 80 },
+        }),
+      'VALIDATION_FAILED',
+    );
+    expect(repeated.details).toEqual([
+      { path: 'body:elementScores/INSPECTIONS', message: 'element inspections is scored twice' },
+    ]);
+  });
+
+  test('audit scores may name elements by their published names, in any letter case; they are recorded by id', () => {
+    const d = new Driver('AB').toCertificationAudit();
+    const byName = Object.fromEntries(
+      policies.forRegion('AB').programElements.map((e) => [e.name.toLowerCase(), 90]),
+    );
+    d.audit('certification', 90, '2027-06-01', '2027-06-01', { elementScores: byName });
+    expect(Object.keys(d.c.audits.at(-1)?.elementScores ?? {})).toEqual(elementIds('AB'));
   });
 
   test('before the program is submitted, or once certified: WRONG_PHASE', () => {

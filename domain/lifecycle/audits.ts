@@ -40,7 +40,6 @@ function scoresByElement(ch: Change, scores: Record<string, number>): Record<str
 }
 
 export function recordAudit(ch: Change, command: AuditCommand): Decision {
-  const c = ch.company;
   if (command.completedOn > ch.today) {
     throw new DomainError('TOO_EARLY', `completedOn ${command.completedOn} is in the future`);
   }

@@ -7,6 +7,7 @@ export * from './lifecycle';
 export * from './notices';
 export * from './phases';
 export * from './policy';
+export * from './regions';
 export { policies, POLICY_FILES } from './policies';
 export * from './schedule';
 export * from './status';

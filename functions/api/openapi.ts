@@ -1,8 +1,11 @@
 /**
- * GET /openapi.json: the OpenAPI 3.1 document, generated from the operations of contract.ts and the schemas the
- * API validates with (schemas.ts). It imports no handler module: building it needs no table, no environment.
+ * The public documents: GET /openapi.json (the OpenAPI 3.1 document, generated from the operations of contract.ts
+ * and the schemas the API validates with), GET /regions and GET /regions/{region}/policy (the policy files as
+ * people read them). It imports no handler module: building them needs no table, no environment.
  */
+import { listRegions, policyView } from '../../domain';
 import { COMPANY_ID_PATTERN, OPERATIONS, TAGS, type ErrorStatus, type Operation } from './contract';
+import { notFound } from './errors';
 import { RATE_RULES } from './edge';
 import { createApi, defineRoutes, MAX_BODY_BYTES, type Ctx, type Reply } from './http';
 import { ROUTES, type RouteAuth } from './route-table';
@@ -35,6 +38,10 @@ const PATH_PARAMETERS: Record<string, { description: string; schema: Record<stri
     description:
       'The reviewer id, as POST /ops/reviewers answered it (an id of another shape is 404 NOT_FOUND)',
     schema: { type: 'string', example: 'rv0123456789abcdef0123' },
+  },
+  region: {
+    description: 'A province or territory code (AB, BC, …; any letter case)',
+    schema: { type: 'string', example: 'AB' },
   },
   name: {
     description: "The execution's name, as GET …/executions lists it",
@@ -285,6 +292,22 @@ async function serveDocument(_ctx: Ctx<'GET /openapi.json'>): Promise<Reply<'GET
   return { status: 200, body: openApiDocument() };
 }
 
-export const routes = defineRoutes({ 'GET /openapi.json': serveDocument });
+async function regions(_ctx: Ctx<'GET /regions'>): Promise<Reply<'GET /regions'>> {
+  return { status: 200, body: { items: listRegions() } };
+}
+
+async function regionPolicy({
+  params,
+}: Ctx<'GET /regions/{region}/policy'>): Promise<Reply<'GET /regions/{region}/policy'>> {
+  const view = policyView(params.region ?? '');
+  if (!view) throw notFound(`region ${params.region ?? ''} (the regions are listed by GET /regions)`);
+  return { status: 200, body: view };
+}
+
+export const routes = defineRoutes({
+  'GET /openapi.json': serveDocument,
+  'GET /regions': regions,
+  'GET /regions/{region}/policy': regionPolicy,
+});
 
 export const handler = createApi(routes);

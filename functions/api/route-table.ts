@@ -33,6 +33,8 @@ export const ROUTES: RouteBinding[] = [
     module: 'functions/api/certificates.ts',
   },
   { routeKey: 'GET /openapi.json', auth: 'none', module: 'functions/api/openapi.ts' },
+  { routeKey: 'GET /regions', auth: 'none', module: 'functions/api/openapi.ts' },
+  { routeKey: 'GET /regions/{region}/policy', auth: 'none', module: 'functions/api/openapi.ts' },
   { routeKey: 'POST /sign-in', auth: 'none', module: ACCESS },
   { routeKey: 'POST /sessions', auth: 'none', module: ACCESS },
   { routeKey: 'DELETE /sessions/current', auth: 'key', module: ACCESS },

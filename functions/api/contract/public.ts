@@ -1,4 +1,4 @@
-/** The public routes besides signing up: certificate verification and this document. */
+/** The public routes besides signing up: certificate verification, the regions and their policies, this document. */
 import type { Operation } from './types';
 
 export const PUBLIC_OPERATIONS = {
@@ -23,6 +23,31 @@ export const PUBLIC_OPERATIONS = {
         status: 'valid',
       },
     },
+  },
+  'GET /regions': {
+    operationId: 'listRegions',
+    summary: 'List the provinces and territories',
+    description:
+      'Public: every Canadian province and territory, its certifying partner, the policy in force there and its ' +
+      'time zone (every date a company there sees is a date in that zone).',
+    tag: 'Regions',
+    roles: ['public'],
+    status: 200,
+    response: 'RegionList',
+    errors: [400, 429],
+  },
+  'GET /regions/{region}/policy': {
+    operationId: 'getRegionPolicy',
+    summary: "Get a region's policy",
+    description:
+      'Public: the policy in force in a region — every rule with its value, whether a certifying partner ' +
+      'published it, and its source; the program elements (by id and published name: either is accepted); the ' +
+      'reminder schedule; the time zone. The region code in any letter case; an unknown one is 404.',
+    tag: 'Regions',
+    roles: ['public'],
+    status: 200,
+    response: 'RegionPolicy',
+    errors: [400, 404, 429],
   },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',

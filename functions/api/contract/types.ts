@@ -13,6 +13,7 @@ export const TAGS = {
   Training: 'The trainee, training enrolments and exam attempts.',
   Certification: 'The health & safety program and audits (certification, maintenance, recertification).',
   Certificates: 'Public verification of a certificate number.',
+  Regions: 'The provinces and territories, and the SECOR policy in force in each (public).',
   Access: 'Signing in by email: a one-time link, a session key, signing out.',
   Operations:
     'Operations: companies by phase, workflow executions, reminders, redrive, assessor and reviewer keys.',

@@ -1,5 +1,6 @@
 /** The 2xx bodies: every field the API returns is described, others are not forbidden. */
 import { Type } from '@sinclair/typebox';
+import { regionSchemas } from './regions';
 import {
   AUDIT_TYPES,
   PHASE_KEYS,
@@ -165,6 +166,7 @@ const keyHolderFields = {
 
 /** The 2xx bodies, by name. */
 export const responseSchemas = {
+  ...regionSchemas,
   CompanyStatus: companyStatus,
   SignUpCreated: Type.Object(
     { companyId, apiKey: issuedApiKey, phase, cycle: Type.Integer({ minimum: 1 }) },

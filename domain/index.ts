@@ -12,5 +12,6 @@ export { policies, POLICY_FILES } from './policies';
 export * from './schedule';
 export * from './status';
 export * from './time';
+export * from './training-validity';
 export * from './types';
 export * from './workflow';

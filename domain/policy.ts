@@ -32,6 +32,8 @@ export interface RegionPolicy {
   programWithinMonths: number;
   certificationAuditWithinMonths: number;
   reminderDaysBeforeDeadline: number[];
+  /** A recertification audit needs the trainee's SECOR training to be valid (partner regions). */
+  recertificationNeedsValidTraining: boolean;
   programElements: ProgramElement[];
   /** For every field above: where the value comes from. */
   sources: Record<PolicyField, { source: 'sourced' | 'default'; reference?: string }>;
@@ -89,6 +91,7 @@ const FIELDS = {
   programWithinMonths: int(1),
   certificationAuditWithinMonths: int(1),
   reminderDaysBeforeDeadline: intList,
+  recertificationNeedsValidTraining: (v) => (typeof v === 'boolean' ? null : 'must be true or false'),
   programElements: elements,
 } satisfies Record<string, Check>;
 

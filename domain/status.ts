@@ -3,7 +3,8 @@ import { certificateStatus } from './certificates';
 import type { IsoTimestamp } from './dates';
 import { attemptsLeft } from './lifecycle';
 import type { RegionPolicy } from './policy';
-import { isOverdue } from './schedule';
+import { isOverdue, localToday } from './schedule';
+import { trainingValidity } from './training-validity';
 import type { Company } from './types';
 
 export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestamp) {
@@ -40,6 +41,7 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
       attemptsLeft: attemptsLeft(c, policy),
       passedOn: c.training.passedOn,
       expiresOn: c.training.expiresOn,
+      validity: trainingValidity(c, policy, localToday(c, now)),
     },
     program: c.program,
     audits: c.audits.map((a) => ({

@@ -4,6 +4,7 @@ import { formatCertificateNumber } from '../certificates';
 import { addMonths, addYears } from '../dates';
 import { DomainError } from '../errors';
 import { describeElements, resolveElement } from '../policy';
+import { trainingValidity } from '../training-validity';
 import { maintenanceDeadline, recertificationDeadline } from '../schedule';
 import type { Audit, Certificate, Command, Decision } from '../types';
 import { type Change, lapsedAt, wrongPhase } from './change';
@@ -228,6 +229,14 @@ function recertificationAudit(ch: Change, command: AuditCommand): Decision {
       'TOO_EARLY',
       `recertification opens on ${deadline.opensOn} (due ${deadline.dueOn}); an audit completed on ` +
         `${command.completedOn} is outside the window`,
+    );
+  }
+  if (ch.policy.recertificationNeedsValidTraining && trainingValidity(c, ch.policy, ch.today) === 'expired') {
+    throw new DomainError(
+      'NOT_ELIGIBLE',
+      `in ${ch.policy.name} a recertification needs valid SECOR training, and the trainee's expired on ` +
+        `${c.training.expiresOn}: the trainee takes the refresher course and its exam first ` +
+        '(POST /companies/{companyId}/training/enrolments), then the audit can be recorded',
     );
   }
   const audit = addAudit(ch, command);

@@ -34,7 +34,14 @@ export const STATUS = {
   nextDeadline: { step: 'TRAINING_EXAM', dueOn: '2027-07-10', opensOn: '2027-01-11' },
   overdue: false,
   trainee: TRAINEE,
-  training: { attempts: [], attemptCycle: 1, attemptsLeft: 3, passedOn: null, expiresOn: null },
+  training: {
+    attempts: [],
+    attemptCycle: 1,
+    attemptsLeft: 3,
+    passedOn: null,
+    expiresOn: null,
+    validity: null,
+  },
   program: null,
   audits: [],
   correctiveActions: [],
@@ -57,6 +64,7 @@ export const PASSED_TRAINING = {
   attemptsLeft: 2,
   passedOn: '2027-02-01',
   expiresOn: '2030-02-01',
+  validity: 'valid',
 };
 export const IN_AUDIT = {
   ...STATUS,

@@ -60,6 +60,12 @@ const companyStatus = Type.Object(
       attemptsLeft: count,
       passedOn: nullable(dateOut),
       expiresOn: nullable(dateOut),
+      validity: nullable(
+        oneOf(['valid', 'expiring', 'expired'] as const, {
+          description:
+            'The training certificate on the local date: valid, expiring (inside the refresher window) or expired; null before it is passed',
+        }),
+      ),
     }),
     program: nullable(
       Type.Object({

@@ -39,6 +39,7 @@ const ROWS: [PolicyField, string, (v: unknown) => string][] = [
     'reminders before the due date',
     (v) => `${list(v as number[])} days before`,
   ],
+  ['recertificationNeedsValidTraining', 'recertification needs valid training', (v) => (v ? 'yes' : 'no')],
   ['programElements', 'program elements', (v) => `${(v as unknown[]).length}`],
 ];
 

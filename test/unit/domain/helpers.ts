@@ -242,11 +242,19 @@ export class Driver {
     return this;
   }
 
-  /** Certified on 2027-06-01, both maintenance audits passed (2028-05-01, 2029-05-01): in RECERTIFICATION. */
-  toRecertification(): this {
+  /**
+   * Certified on 2027-06-01, both maintenance audits passed (2028-05-01, 2029-05-01): in RECERTIFICATION. The
+   * trainee's training (passed 2027-02-15) expires before the certificate, and partner regions recertify only
+   * with valid training: unless told not to, the trainee passes the refresher on 2029-08-25 (its window opens 2029-08-15).
+   */
+  toRecertification(options: { refresher?: boolean } = {}): this {
     this.certify();
     this.audit('maintenance', 90, '2028-05-01');
     this.audit('maintenance', 90, '2029-05-01');
+    if (options.refresher ?? true) {
+      this.reEnrol('2029-08-20');
+      this.exam(90, '2029-08-25');
+    }
     return this;
   }
 }

@@ -114,7 +114,7 @@ describe('event notices: who hears about what', () => {
   });
 
   test('refresher: the trainee', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     notifyAll(d, '2029-05-01');
     d.reEnrol('2029-09-01');
     d.exam(90, '2029-09-02');

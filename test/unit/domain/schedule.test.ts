@@ -307,7 +307,7 @@ describe('remindersDue', () => {
   });
 
   test('the refresher has its own notices beside the phase step', () => {
-    const d = new Driver('AB').toRecertification(); // training expires 2030-02-15, refresher opens 2029-08-15
+    const d = new Driver('AB').toRecertification({ refresher: false }); // training expires 2030-02-15, refresher opens 2029-08-15
     // recertification opened 2029-06-01, after the year-3 audit of 2029-05-01 announced it
     expect(remindersDue(d.c, ab, at('2029-08-15')).map((r) => [r.key, r.kind])).toEqual([
       ['RECERTIFICATION_AUDIT|2030-06-01|2029-06-01', 'opening'],
@@ -333,7 +333,7 @@ describe('remindersDue', () => {
   });
 
   test('a refresher notice is not sent again when recertification starts a new cycle', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     const refresher = remindersDue(d.c, ab, d.wake('2029-08-15')).find(
       (r) => r.step === 'TRAINING_REFRESHER',
     );
@@ -423,7 +423,7 @@ describe('nextWakeAt', () => {
     expect(d.wake('2027-06-01')).toMatch(/^2027-06-01T16:33:\d\d\.000Z$/);
   });
   test('the refresher expiry is not an event: only its notices wake the workflow', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     const onlyRefresher = { ...d.c, nextDeadline: null };
     expect(nextWakeAt(onlyRefresher, ab, at('2030-02-08'))).toBe(d.wake('2030-02-08'));
     expect(nextWakeAt(onlyRefresher, ab, d.wake('2030-02-08'))).toBe(d.wake('2030-02-14'));

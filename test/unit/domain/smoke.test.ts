@@ -99,6 +99,11 @@ test('a company goes from sign-up to its second certificate', () => {
     '2029-05-02',
   );
   expect(c!.phase).toBe('RECERTIFICATION');
+  // The trainee's training (passed in February 2027) expires before the certificate: in Alberta the
+  // recertification needs valid training, so the trainee takes the refresher first.
+  run({ type: 'reEnrol' }, '2029-12-01');
+  run({ type: 'recordExamAttempt', score: 90 }, '2029-12-05', 'assessor:a1');
+  expect(c!.training.expiresOn).toBe('2032-12-05');
   run(
     {
       type: 'recordAudit',

@@ -27,6 +27,7 @@ describe('companyStatus: the projection of the record at a moment', () => {
         attemptsLeft: 2,
         passedOn: null,
         expiresOn: null,
+        validity: null,
       },
       program: null,
       audits: [],

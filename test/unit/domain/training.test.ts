@@ -224,7 +224,7 @@ describe('the attempt cycle: 3 attempts, then re-enrolment', () => {
 describe('the refresher (training certificate valid 3 years, refresher window 6 months before expiry)', () => {
   // training passed 2027-02-15, expires 2030-02-15; the refresher opens 2029-08-15
   test('enrolment is TOO_EARLY before the window and accepted on its first day', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     expect(d.c.phase).toBe('RECERTIFICATION');
     expectRefused(() => d.reEnrol('2029-08-14'), 'TOO_EARLY', /enrol on or after 2029-08-15/);
     const decision = d.reEnrol('2029-08-15');
@@ -246,13 +246,13 @@ describe('the refresher (training certificate valid 3 years, refresher window 6 
   });
 
   test('enrolling twice in an open refresher is a CONFLICT', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     d.reEnrol('2029-09-01');
     expectRefused(() => d.reEnrol('2029-09-02'), 'CONFLICT', /already enrolled in the refresher/);
   });
 
   test('a passed refresher renews the training certificate without changing the phase', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     d.reEnrol('2029-09-01');
     d.exam(70, '2029-09-10');
     const pass = d.exam(90, '2029-09-20');
@@ -270,7 +270,7 @@ describe('the refresher (training certificate valid 3 years, refresher window 6 
   });
 
   test('3 failed refresher attempts need a new enrolment', () => {
-    const d = new Driver('AB').toRecertification();
+    const d = new Driver('AB').toRecertification({ refresher: false });
     d.reEnrol('2029-09-01');
     for (const day of ['2029-09-02', '2029-09-03', '2029-09-04']) expect(d.exam(10, day).workflow).toBeNull();
     expectRefused(() => d.exam(90, '2029-09-05'), 'ATTEMPTS_EXHAUSTED');

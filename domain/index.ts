@@ -4,6 +4,7 @@ export * from './dates';
 export * from './errors';
 export * from './history';
 export * from './lifecycle';
+export * from './next-action';
 export * from './notices';
 export * from './phases';
 export * from './policy';

@@ -3,7 +3,8 @@ import { certificateStatus } from './certificates';
 import type { IsoTimestamp } from './dates';
 import { attemptsLeft } from './lifecycle';
 import type { RegionPolicy } from './policy';
-import { isOverdue, localToday } from './schedule';
+import { nextAction } from './next-action';
+import { isOverdue, localToday, zoneOf } from './schedule';
 import { trainingValidity } from './training-validity';
 import type { Company } from './types';
 
@@ -19,6 +20,8 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
     phase: c.phase,
     cycle: c.cycle,
     ...(c.maintenanceYear ? { maintenanceYear: c.maintenanceYear } : {}),
+    timeZone: zoneOf(c),
+    nextAction: nextAction(c, policy, localToday(c, now)),
     nextDeadline: c.nextDeadline
       ? {
           step: c.nextDeadline.step,
@@ -41,7 +44,8 @@ export function companyStatus(c: Company, policy: RegionPolicy, now: IsoTimestam
       attemptsLeft: attemptsLeft(c, policy),
       passedOn: c.training.passedOn,
       expiresOn: c.training.expiresOn,
-      validity: trainingValidity(c, policy, localToday(c, now)),
+      // none before the exam is passed; then valid, expiring (inside the refresher window) or expired.
+      status: trainingValidity(c, policy, localToday(c, now)) ?? ('none' as const),
     },
     program: c.program,
     audits: c.audits.map((a) => ({

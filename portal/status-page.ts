@@ -74,6 +74,10 @@ export const STATUS_PAGE_JS = `'use strict';
     var dl = document.getElementById('facts');
     dl.textContent = '';
     fact(dl, 'Phase', c.phase + (c.maintenanceYear ? ' (year ' + c.maintenanceYear + ')' : ''));
+    if (c.nextAction) {
+      fact(dl, 'What to do next', c.nextAction.title +
+        (c.nextAction.dueOn ? ', by ' + longDate(c.nextAction.dueOn) : '') + '. ' + c.nextAction.howTo);
+    }
     if (c.nextDeadline) {
       fact(dl, 'Next step', (STEPS[c.nextDeadline.step] || c.nextDeadline.step) +
         ' — can be done from ' + longDate(c.nextDeadline.opensOn) + ', due ' + longDate(c.nextDeadline.dueOn) +

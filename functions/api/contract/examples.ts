@@ -31,6 +31,14 @@ export const STATUS = {
   contact: CONTACT,
   phase: 'TRAINING',
   cycle: 1,
+  timeZone: 'America/Edmonton',
+  nextAction: {
+    code: 'PASS_EXAM',
+    title: 'Take the SECOR course and pass its exam',
+    who: 'trainee',
+    dueOn: '2027-07-10',
+    howTo: 'Take the course with a training provider; the provider records the exam result.',
+  },
   nextDeadline: { step: 'TRAINING_EXAM', dueOn: '2027-07-10', opensOn: '2027-01-11' },
   overdue: false,
   trainee: TRAINEE,
@@ -40,7 +48,7 @@ export const STATUS = {
     attemptsLeft: 3,
     passedOn: null,
     expiresOn: null,
-    validity: null,
+    status: 'none',
   },
   program: null,
   audits: [],
@@ -64,11 +72,18 @@ export const PASSED_TRAINING = {
   attemptsLeft: 2,
   passedOn: '2027-02-01',
   expiresOn: '2030-02-01',
-  validity: 'valid',
+  status: 'valid',
 };
 export const IN_AUDIT = {
   ...STATUS,
   phase: 'CERTIFICATION_AUDIT',
+  nextAction: {
+    code: 'BOOK_CERTIFICATION_AUDIT',
+    title: 'Have the certification audit done',
+    who: 'contact',
+    dueOn: '2027-09-01',
+    howTo: 'Book the audit with your certifying partner; the auditor records the result.',
+  },
   nextDeadline: { step: 'CERTIFICATION_AUDIT', dueOn: '2027-09-01', opensOn: '2027-01-01' },
   training: PASSED_TRAINING,
   program: { ...PROGRAM, submittedOn: '2027-03-01', earliestAuditOn: '2027-01-01' },
@@ -77,6 +92,13 @@ export const IN_AUDIT = {
 export const WITHDRAWN = {
   ...STATUS,
   phase: 'WITHDRAWN',
+  nextAction: {
+    code: 'NONE',
+    title: 'The company has withdrawn from SECOR',
+    who: 'none',
+    dueOn: null,
+    howTo: 'Nothing is due.',
+  },
   nextDeadline: null,
   withdrawal: { reason: 'We closed the business.', at: '2027-02-01T09:30:00.000Z', fromPhase: 'TRAINING' },
 };

@@ -46,6 +46,19 @@ const companyStatus = Type.Object(
     ),
     overdue: Type.Boolean({ description: "The next deadline's day has passed" }),
     trainee: nullable(contactOut),
+    timeZone: Type.String({
+      description: "The province's IANA time zone: a due date ends at the end of that day there",
+    }),
+    nextAction: Type.Object(
+      {
+        code: Type.String(),
+        title: Type.String({ description: 'The one thing to do next, in plain words' }),
+        who: oneOf(['contact', 'trainee', 'assessor', 'reviewer', 'operations', 'none'] as const),
+        dueOn: nullable(dateOut),
+        howTo: Type.String(),
+      },
+      { description: 'The one thing to do next, who does it, by when, and how' },
+    ),
     training: Type.Object({
       attempts: Type.Array(
         Type.Object({
@@ -60,12 +73,10 @@ const companyStatus = Type.Object(
       attemptsLeft: count,
       passedOn: nullable(dateOut),
       expiresOn: nullable(dateOut),
-      validity: nullable(
-        oneOf(['valid', 'expiring', 'expired'] as const, {
-          description:
-            'The training certificate on the local date: valid, expiring (inside the refresher window) or expired; null before it is passed',
-        }),
-      ),
+      status: oneOf(['none', 'valid', 'expiring', 'expired'] as const, {
+        description:
+          'The training certificate on the local date: none (not passed yet), valid, expiring (inside the refresher window) or expired',
+      }),
     }),
     program: nullable(
       Type.Object({

@@ -20,11 +20,11 @@ describe('trainingValidity', () => {
     expect(trainingValidity(d.c, ab, '2030-02-16')).toBe('expired');
   });
 
-  test('the status shows it on the local date (2030-02-16 03:00 UTC is still the 15th in Alberta)', () => {
+  test('the status shows it as training.status on the local date (2030-02-16 03:00 UTC is still the 15th in Alberta)', () => {
     const d = new Driver('AB').toImplementation();
     const ab = policies.forRegion('AB');
-    expect(companyStatus(d.c, ab, at('2030-02-16', '03:00:00.000Z')).training.validity).toBe('expiring');
-    expect(companyStatus(d.c, ab, at('2030-02-16', '12:00:00.000Z')).training.validity).toBe('expired');
+    expect(companyStatus(d.c, ab, at('2030-02-16', '03:00:00.000Z')).training.status).toBe('expiring');
+    expect(companyStatus(d.c, ab, at('2030-02-16', '12:00:00.000Z')).training.status).toBe('expired');
   });
 });
 

@@ -108,6 +108,12 @@ interface Section {
   lines: string[];
 }
 
+/** The exam attempts an enrolment had left after its attempt number `attemptNumber`. */
+function attemptsLeftAfter(company: Company, attemptNumber: unknown): number {
+  const n = typeof attemptNumber === 'number' ? attemptNumber : Number(attemptNumber);
+  return Math.max(0, policies.forRegion(company.region).examAttemptsPerCycle - (Number.isFinite(n) ? n : 0));
+}
+
 function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
@@ -165,8 +171,9 @@ function section(notice: Notice, company: Company, recipient: Recipient): Sectio
         heading: 'Exam not passed yet',
         lines: [
           `Attempt ${str(d.attemptNumber)} scored ${str(d.score)}%; the pass mark is ${str(d.passMark)}%.`,
-          company.training.enrolled
-            ? `You may take the exam again with your training provider${company.nextDeadline ? `, by ${dueText(company, company.nextDeadline.dueOn)}` : ''}.`
+          // As of that attempt (the email may go later, with what happened since): the attempts it left.
+          attemptsLeftAfter(company, d.attemptNumber) > 0
+            ? `You may take the exam again with your training provider (${attemptsLeftAfter(company, d.attemptNumber)} attempt${attemptsLeftAfter(company, d.attemptNumber) === 1 ? '' : 's'} left${company.nextDeadline ? `; the training is due ${dueText(company, company.nextDeadline.dueOn)}` : ''}).`
             : 'No attempts are left in this round: enrol in the course again (in the portal) and repeat it before the next attempt.',
         ],
       };

@@ -437,6 +437,23 @@ describe('details that matter', () => {
     const email = render(sample('AB', 'examFailed'), 'trainee');
     expect(email.subject).toBe('SECOR exam attempt 1: 50%, not passed yet');
     expect(email.text).toContain('Attempt 1 scored 50%; the pass mark is 80%.');
+    expect(email.text).toContain('You may take the exam again with your training provider (2 attempts left');
+  });
+
+  test('examFailed sent later says what that attempt left, not what is left when it goes', () => {
+    const s = sample('AB', 'examFailed');
+    // By the time the email goes, the enrolment's attempts are used up (the trainee must re-enrol).
+    const later = { ...s.company, training: { ...s.company.training, enrolled: false } };
+    const email = render(s, 'trainee', later);
+    expect(email.text).toContain('(2 attempts left');
+    expect(email.text).not.toContain('No attempts are left');
+    const third = {
+      ...s.notice,
+      event: { ...s.notice.event!, details: { ...s.notice.event!.details, attemptNumber: 3 } },
+    };
+    expect(renderDigest([third], later, 'trainee', linkFor('trainee')).text).toContain(
+      'No attempts are left in this round',
+    );
   });
 
   test('certificateIssued: the number, the dates and where anyone can verify it', () => {

@@ -46,6 +46,16 @@ describe('the policy files', () => {
     expect(Object.keys(POLICY_FILES).sort()).toEqual([...jsonFiles].sort());
   });
 
+  test('AB: each sourced field names its own source (a page of a certifying partner), not one sentence for all', () => {
+    const ab = policies.forRegion('AB');
+    const sourced = Object.entries(ab.sources).filter(([, s]) => s.source === 'sourced');
+    expect(sourced.length).toBeGreaterThanOrEqual(10);
+    const references = sourced.map(([, s]) => s.reference ?? '');
+    expect(new Set(references).size).toBe(references.length);
+    for (const reference of references)
+      expect(reference).toMatch(/^(youracsa\.ca|energysafetycanada\.com|safetycouncil\.ab\.ca|Cortek)\b/);
+  });
+
   test.each(jsonFiles)('%s is a valid policy whose id matches its file name', (file) => {
     const policy = parsePolicy(file, readPolicyFile(file));
     expect(policy.id).toBe(file.replace(/\.json$/, ''));

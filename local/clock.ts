@@ -98,7 +98,10 @@ export function persistClock(saveFn: ((now: number) => void) | null): void {
   if (save) persistUpTo(realNow() + offset);
 }
 
-/** Saves the clock's exact value now (a clean shutdown, the end of an advance): a restart resumes there. */
+/**
+ * Saves the clock's value now (a clean shutdown, the end of an advance) — or the bound already given out, if that
+ * is later: a restart resumes there.
+ */
 export function saveClockNow(): string {
   const now = realNow() + offset;
   // Guarded like persistUpTo: a time read inside the write (fs calls may read the clock) must not start a
@@ -106,8 +109,11 @@ export function saveClockNow(): string {
   if (save && !saving) {
     saving = true;
     try {
-      save(now);
-      persisted = now;
+      // Never below the bound already published: a function worker may have read (and recorded) any time up to
+      // it, so saving less would let a crash resume the clock behind that record.
+      const bound = Math.max(now, persisted);
+      save(bound);
+      persisted = bound;
       publish();
     } finally {
       saving = false;
